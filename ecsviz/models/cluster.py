@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F
+
+from ecsviz import arns
+
+
+class Cluster(models.Model):
+    """An ECS cluster: a named pool of container instances, tasks and services."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        PROVISIONING = "PROVISIONING"
+        DEPROVISIONING = "DEPROVISIONING"
+        FAILED = "FAILED"
+        INACTIVE = "INACTIVE"
+
+    name = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The last event sequence number handed out; browsers use it to notice a missed update.
+    event_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # A sandbox copy remembers where it came from.
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return arns.cluster_arn(self.name)
+
+    def record_event(self, kind: str, message: str, payload: dict | None = None) -> Event:
+        """Append to the event log under the next sequence number; call inside the write's transaction.
+
+        The increment is a single UPDATE, so concurrent writers serialise on the cluster row and
+        never share a number.
+        """
+        Cluster.objects.filter(pk=self.pk).update(event_seq=F("event_seq") + 1)
+        self.event_seq = Cluster.objects.values_list("event_seq", flat=True).get(pk=self.pk)
+        return Event.objects.create(
+            cluster=self, seq=self.event_seq, kind=kind, message=message, payload=payload or {}
+        )
+
+
+class Event(models.Model):
+    """One state change in a cluster, in the order it happened (the classroom timeline)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    time = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=64)
+    message = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["cluster", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "seq"], name="event_seq_unique_per_cluster")
+        ]
+        indexes = [models.Index(fields=["cluster", "kind", "-seq"], name="event_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}#{self.seq} {self.kind}"
