@@ -166,7 +166,6 @@ class Or:
 Node = Predicate | Not | And | Or
 
 
-
 def unparse(node: Node) -> str:
     """Print ``node`` in normal form; parsing the result gives an equal tree."""
     match node:

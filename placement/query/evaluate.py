@@ -149,9 +149,8 @@ def _compile_predicate(predicate: Predicate) -> Test:
         name = subject.removeprefix(ATTRIBUTE_PREFIX)
         if op in (Operator.EXISTS, Operator.NOT_EXISTS):
             return _exists(name, negate=op is Operator.NOT_EXISTS)
-        get: Callable[[Any], Any] = lambda instance: instance.attributes.get(name)  # noqa: E731
+        get = _attribute_value(name)
         if op in _ORDERING:
-            assert isinstance(argument, Value)
             return _attribute_order(get, _ORDERING[op], argument)
     elif op in (Operator.MATCHES, Operator.NOT_MATCHES) and subject == "agentConnected":
         get = _agent_connected_text
@@ -180,13 +179,19 @@ def _compare(get: Callable[[Any], Any], op: Operator, argument: Any) -> Test:
     return lambda instance: (actual := get(instance)) is None or not fullmatch(actual)
 
 
+def _attribute_value(name: str) -> Callable[[Any], str | None]:
+    return lambda instance: instance.attributes.get(name)
+
+
 def _exists(name: str, *, negate: bool) -> Test:
     if negate:
         return lambda instance: name not in instance.attributes
     return lambda instance: name in instance.attributes
 
 
-def _attribute_order(get: Callable[[Any], Any], compare: Callable[[Any, Any], bool], value: Value) -> Test:
+def _attribute_order(
+    get: Callable[[Any], Any], compare: Callable[[Any, Any], bool], value: Value
+) -> Test:
     number, text = value.literal, value.text
 
     def test(instance: Any) -> bool:
@@ -217,10 +222,14 @@ def _task_group(op: Operator, argument: Any) -> Test:
     return lambda instance: not any(fullmatch(group) for group in instance.task_groups)
 
 
+_VERSION_PREFIX = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+# Fleets run a handful of agent versions, so each is parsed once.
 @functools.lru_cache(maxsize=256)
 def _instance_version(text: str) -> tuple[int, ...] | None:
     # Agents report plain dotted versions; anything after them is ignored.
-    prefix = re.match(r"[0-9]+(?:\.[0-9]+)*", text)
+    prefix = _VERSION_PREFIX.match(text)
     return as_version(prefix.group()) if prefix else None
 
 

@@ -9,6 +9,8 @@ words must be quoted to be used as values.
 
 ``!`` is the one character that needs a look ahead: ``!=``, ``!~``,
 ``!exists`` and ``!in`` are operators, any other ``!`` is ``not``.
+Whitespace is space, tab, CR and LF; any other character outside quotes that
+starts no token is an error pointing at it.
 """
 
 from __future__ import annotations
@@ -64,8 +66,6 @@ KEYWORDS: dict[str, TokenKind] = {"and": TokenKind.AND, "or": TokenKind.OR, "not
 _SYMBOLS: dict[str, TokenKind] = {
     "==": TokenKind.OPERATOR,
     "=~": TokenKind.OPERATOR,
-    "!=": TokenKind.OPERATOR,
-    "!~": TokenKind.OPERATOR,
     ">=": TokenKind.OPERATOR,
     "<=": TokenKind.OPERATOR,
     "&&": TokenKind.AND,

@@ -87,12 +87,15 @@ from placement.query.lexer import KEYWORDS, Token, TokenKind, describe, tokenize
 
 __all__ = ["MAX_DEPTH", "as_number", "as_version", "parse"]
 
-# Realistic expressions nest two or three levels; the cap only stops input
-# built to exhaust the stack.
+# Each '(' and each 'not' is a level. Realistic expressions use two or three;
+# the cap only stops input built to exhaust the stack.
 MAX_DEPTH = 50
 
 _BINDING_POWER = {TokenKind.OR: 10, TokenKind.AND: 20}
 _NOT_BINDING_POWER = 30
+# After these, an attribute value stays text; after an ordering operator it is
+# read as a number when it looks like one.
+_TEXT_OPERATORS = frozenset({Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operator.NOT_IN})
 _CONNECTIVES: dict[TokenKind, type[And | Or]] = {TokenKind.OR: Or, TokenKind.AND: And}
 _ATTRIBUTE_NAME_CHAR = re.compile(r"[^A-Za-z0-9.\-_/\\]")
 _LOWERCASE_WORDS = frozenset(KEYWORDS) | frozenset(OPERATOR_SPELLINGS)
@@ -181,7 +184,7 @@ class _Parser:
         subject = self.subject(token)
         spelling = self.advance()
         operator = OPERATOR_SPELLINGS.get(spelling.text)
-        if operator is None or spelling.kind not in (TokenKind.WORD, TokenKind.OPERATOR):
+        if operator is None:
             raise self.error(
                 f"Expected an operator after '{subject}', found {_found(spelling)}",
                 spelling.start,
@@ -252,8 +255,7 @@ class _Parser:
             return self.regex(token)
         reader = _READERS.get(subject)
         if reader is None:
-            ordering = operator not in (Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operator.NOT_IN)
-            return as_number(token.value) if ordering else token.value
+            return token.value if operator in _TEXT_OPERATORS else as_number(token.value)
         literal = reader(token.value)
         if literal is None:
             raise QueryValueError(
@@ -294,6 +296,9 @@ def _subject_hint(name: str) -> str:
     return f" (expected {_SUBJECT_LIST})"
 
 
+# Longer numbers are never real counts or versions, and int() refuses more
+# than 4300 digits with a ValueError of its own.
+_MAX_DIGITS = 100
 _INTEGER = re.compile(r"-?[0-9]+")
 _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -309,7 +314,7 @@ def as_number(text: str) -> Decimal | None:
 
 def as_version(text: str) -> tuple[int, ...] | None:
     """A dotted version without trailing zero parts (so 1.14 == 1.14.0), else None."""
-    if len(text) > 100 or not _VERSION.fullmatch(text):
+    if len(text) > _MAX_DIGITS or not _VERSION.fullmatch(text):
         return None
     parts = [int(part) for part in text.split(".")]
     while len(parts) > 1 and parts[-1] == 0:
@@ -322,8 +327,7 @@ def _as_boolean(text: str) -> bool | None:
 
 
 def _as_integer(text: str) -> int | None:
-    # Python refuses to convert integers of more than 4300 digits.
-    return int(text) if len(text) <= 100 and _INTEGER.fullmatch(text) else None
+    return int(text) if len(text) <= _MAX_DIGITS and _INTEGER.fullmatch(text) else None
 
 
 def _as_timestamp(text: str) -> datetime | None:
