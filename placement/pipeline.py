@@ -1,0 +1,166 @@
+"""ECS's four placement steps wired together, and the explanation of each decision.
+
+    instances ─► 1 resources ─► 2 constraints ─► 3 strategies ─► 4 select ─► placement
+                 └─ a candidate mask and a count per ─┘  keys packed      seeded pick
+                    reason, once per request; then only  into one int64,  among the
+                    the instance a task was proposed on  lexicographic    tied instances
+                    is checked again
+
+``place`` is pure: it reads a ``ClusterState`` (or a list of instances) and returns a
+``PlacementResult``; the caller writes the placements back (``ClusterState.apply`` for the
+vectorised state, its own rows for a database). Same state, needs, request and seed give the
+same result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+
+from placement.constraints import build_constraint_checks
+from placement.context import PlacementContext
+from placement.errors import InvalidPlacementRequest, NoContainerInstances
+from placement.inputs import Instance, PlacementRequest, TaskNeeds
+from placement.ranking import Draws, Ranker
+from placement.resources import Check, fit, resource_checks
+from placement.results import InstanceVerdict, Placement, PlacementResult, Reason, TaskExplanation
+from placement.state import ClusterState
+from placement.strategies import Strategy, build_strategies, effective_strategies
+
+__all__ = ["MAX_RUN_TASK_COUNT", "explain", "place"]
+
+MAX_RUN_TASK_COUNT = 10
+
+
+def place(
+    cluster: ClusterState | Sequence[Instance],
+    needs: TaskNeeds,
+    request: PlacementRequest,
+    *,
+    rng: random.Random | None = None,
+    explain: bool = False,
+) -> PlacementResult:
+    """Place ``request.count`` tasks of ``needs`` on the cluster, as ECS would.
+
+    Raises a ``PlacementError`` for requests ECS rejects outright. Unplaceable tasks are not
+    errors: the result lists ECS's failure entries for the first task that found no room.
+    ``rng`` replaces the ``random.Random(request.seed)`` otherwise used for every random
+    choice. ``explain=True`` adds every instance's verdict for every decision (slow path).
+    """
+    checks, strategies = _plan(needs, request)
+    state = cluster if isinstance(cluster, ClusterState) else ClusterState(cluster)
+    if not len(state) and request.kind == "run_task":
+        raise NoContainerInstances()
+    seed = request.seed if rng is None else None
+    draws = _SeededDraws(request.seed) if rng is None else rng
+    # Steps 1 and 2 run here, vectorised, once per request; after each proposal only the
+    # instance it landed on is checked again.
+    ctx = PlacementContext(state, needs, checks)
+    # Step 3's keys are built once per request too, then kept by increments.
+    ranker = Ranker(ctx, strategies, request.count)
+    placements, explanations, rejected = _decide(ctx, checks, ranker, request.count, draws, explain)
+    complete = len(placements) == request.count
+    return PlacementResult(
+        needs=needs,
+        request=request,
+        strategies=effective_strategies(request),
+        seed=seed,
+        placements=tuple(placements),
+        failures=() if complete else ctx.failures(),
+        rejected=rejected if complete else ctx.rejected(),
+        explanations=None if explanations is None else tuple(explanations),
+    )
+
+
+def _decide(
+    ctx: PlacementContext,
+    checks: Sequence[Check],
+    ranker: Ranker,
+    count: int,
+    draws: Draws,
+    explain: bool,
+) -> tuple[list[Placement], list[TaskExplanation] | None, dict[str, int]]:
+    placements: list[Placement] = []
+    explanations: list[TaskExplanation] | None = [] if explain else None
+    rejected = ctx.rejected()
+    for index in range(count):
+        rejected, candidates = ctx.rejected(), ctx.candidate_count
+        # Steps 3 and 4: rank the candidates and pick one.
+        selected = ranker.select(ctx, draws)
+        if explanations is not None:
+            chosen = None if selected is None else selected[0]
+            explanations.append(_explain(ctx, checks, ranker, index, chosen))
+        if selected is None:
+            break
+        chosen, tied, scores = selected
+        bindings = ctx.propose(chosen)
+        ranker.proposed(ctx, chosen)
+        instance_id = ctx.state.ids[chosen]
+        uses_eni = ctx.needs.uses_eni
+        placements.append(
+            Placement(instance_id, bindings, uses_eni, candidates, tied, scores, rejected)
+        )
+    return placements, explanations, rejected
+
+
+def explain(
+    cluster: ClusterState | Sequence[Instance],
+    needs: TaskNeeds,
+    request: PlacementRequest,
+    *,
+    rng: random.Random | None = None,
+) -> TaskExplanation:
+    """Every instance's verdict for the request's first task: dropped at which step, and why."""
+    first = dataclasses.replace(request, count=1)
+    result = place(cluster, needs, first, rng=rng, explain=True)
+    assert result.explanations is not None
+    return result.explanations[0]
+
+
+def _plan(needs: TaskNeeds, request: PlacementRequest) -> tuple[list[Check], list[Strategy]]:
+    # ECS validates the whole request before it looks at a single instance.
+    if request.kind == "run_task" and not 1 <= request.count <= MAX_RUN_TASK_COUNT:
+        raise InvalidPlacementRequest(
+            f"count must be between 1 and {MAX_RUN_TASK_COUNT}, got {request.count}."
+        )
+    if request.count < 0:
+        raise InvalidPlacementRequest(f"count must not be negative, got {request.count}.")
+    strategies = build_strategies(request)
+    checks = resource_checks(needs) + build_constraint_checks(needs, request)
+    return checks, strategies
+
+
+def _explain(
+    ctx: PlacementContext, checks: Sequence[Check], ranker: Ranker, index: int, chosen: int | None
+) -> TaskExplanation:
+    constraint_checks = [check for check in checks if hasattr(check, "shortfall")]
+    reasons = ctx.reasons()
+    verdicts = []
+    for i, instance_id in enumerate(ctx.state.ids):
+        shortfalls = list(fit(ctx.instance_now(i), ctx.needs))
+        shortfalls += [s for c in constraint_checks if (s := c.shortfall(ctx, i)) is not None]  # type: ignore[attr-defined]
+        code = int(reasons[i])
+        reason = Reason(code) if code else None
+        keys = () if reason else ranker.keys(ctx, i)
+        step = reason.step if reason else "strategies"
+        verdicts.append(
+            InstanceVerdict(instance_id, step, reason, tuple(shortfalls), keys, i == chosen)
+        )
+    chosen_id = None if chosen is None else ctx.state.ids[chosen]
+    return TaskExplanation(index, chosen_id, tuple(verdicts))
+
+
+class _SeededDraws:
+    """``random.Random(seed)``, made on the first draw: many decisions need no draw at all."""
+
+    __slots__ = ("_random", "_seed")
+
+    def __init__(self, seed: int) -> None:
+        self._seed, self._random = seed, None
+
+    def randrange(self, stop: int) -> int:
+        """``random.Random(seed).randrange(stop)``, the generator made on the first call."""
+        if self._random is None:
+            self._random = random.Random(self._seed)
+        return self._random.randrange(stop)

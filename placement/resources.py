@@ -1,0 +1,254 @@
+"""Step 1 of ECS placement: can this instance hold one more task of these needs?
+
+Two forms of the same rules live here. ``fit(instance, needs)`` checks one instance and returns
+every shortfall (resource, requested, remaining), as Kubernetes' ``fit.go`` does; the
+explanation view and the tests use it. The ``*Check`` classes apply the same rules to every
+instance at once over a ``ClusterState``'s columns, and re-check a single instance after a task
+of the same request was proposed on it; the fast path uses those. A property test keeps the two
+forms in agreement.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from placement.inputs import MAX_RESERVED_PORTS, Instance, TaskNeeds
+from placement.results import Reason, Shortfall
+
+if TYPE_CHECKING:
+    from placement.context import PlacementContext
+
+__all__ = [
+    "count_free_ports",
+    "dynamic_ports_free",
+    "fit",
+    "missing_attributes",
+    "next_dynamic_ports",
+    "resource_checks",
+]
+
+
+def missing_attributes(
+    attributes: Mapping[str, str | None], required: Mapping[str, str | None]
+) -> list[str]:
+    """Required attributes the instance lacks (a required value must match exactly)."""
+    missing = []
+    for name, value in required.items():
+        if name not in attributes or (value is not None and attributes[name] != value):
+            missing.append(name if value is None else f"{name}={value}")
+    return missing
+
+
+def dynamic_ports_free(instance: Instance) -> int:
+    """Host ports the agent could still hand out from the instance's dynamic range."""
+    return count_free_ports(
+        instance.dynamic_port_range,
+        instance.dynamic_ports_in_use,
+        instance.reserved_ports,
+        instance.reserved_ports_udp,
+    )
+
+
+def count_free_ports(port_range: tuple[int, int], *taken: Collection[int]) -> int:
+    """Ports of ``port_range`` (inclusive) in none of the ``taken`` collections."""
+    first, last = port_range
+    used = set().union(*taken)
+    return (last - first + 1) - sum(1 for port in used if first <= port <= last)
+
+
+def next_dynamic_ports(
+    count: int, port_range: tuple[int, int], last: int | None, taken: Iterable[Collection[int]]
+) -> list[int]:
+    """The agent's pick: scan upward from the last port handed out, skip taken ones, wrap."""
+    first, end = port_range
+    size = end - first + 1
+    blocked = set().union(*taken)
+    start = first if last is None or not first <= last < end else last + 1
+    chosen: list[int] = []
+    for step in range(size):
+        port = first + (start - first + step) % size
+        if port not in blocked:
+            chosen.append(port)
+            blocked.add(port)
+            if len(chosen) == count:
+                return chosen
+    raise ValueError(f"only {len(chosen)} free ports in dynamic range {first}-{end}")
+
+
+def fit(instance: Instance, needs: TaskNeeds) -> tuple[Shortfall, ...]:
+    """Every step-1 check ``instance`` fails for one more task of ``needs``, in precedence order.
+
+    Empty when the task fits. The first entry's reason is the one ECS reports for the instance.
+    """
+    found = [_status(instance), _agent(instance), _attributes(instance, needs)]
+    found += [_cpu(instance, needs), _memory(instance, needs)]
+    found += _ports(instance, needs)
+    found.append(_eni(instance, needs))
+    return tuple(shortfall for shortfall in found if shortfall is not None)
+
+
+def _status(instance: Instance) -> Shortfall | None:
+    if instance.status == "ACTIVE":
+        return None
+    return Shortfall(Reason.NOT_ACTIVE, "status", "ACTIVE", instance.status)
+
+
+def _agent(instance: Instance) -> Shortfall | None:
+    if instance.agent_connected:
+        return None
+    return Shortfall(Reason.AGENT, "agentConnected", True, False)
+
+
+def _attributes(instance: Instance, needs: TaskNeeds) -> Shortfall | None:
+    missing = missing_attributes(instance.attributes, needs.required_attributes)
+    if not missing:
+        return None
+    return Shortfall(Reason.ATTRIBUTE, "attributes", ", ".join(missing), "missing")
+
+
+def _cpu(instance: Instance, needs: TaskNeeds) -> Shortfall | None:
+    if needs.cpu <= instance.remaining_cpu:
+        return None
+    return Shortfall(Reason.CPU, "CPU", needs.cpu, instance.remaining_cpu)
+
+
+def _memory(instance: Instance, needs: TaskNeeds) -> Shortfall | None:
+    if needs.memory <= instance.remaining_memory:
+        return None
+    return Shortfall(Reason.MEMORY, "MEMORY", needs.memory, instance.remaining_memory)
+
+
+def _ports(instance: Instance, needs: TaskNeeds) -> list[Shortfall]:
+    found = []
+    for resource, wanted, taken in (
+        ("PORTS", needs.static_ports, instance.reserved_ports),
+        ("PORTS_UDP", needs.static_ports_udp, instance.reserved_ports_udp),
+    ):
+        # A port the agent already bound dynamically is taken on the host all the same.
+        clash = sorted(wanted & (taken | instance.dynamic_ports_in_use))
+        if clash:
+            found.append(Shortfall(Reason.PORTS, resource, sorted(wanted), f"taken: {clash}"))
+    reserved = len(instance.reserved_ports) + len(instance.reserved_ports_udp)
+    if needs.static_port_count and reserved + needs.static_port_count > MAX_RESERVED_PORTS:
+        left = max(MAX_RESERVED_PORTS - reserved, 0)
+        found.append(Shortfall(Reason.PORTS, "reserved ports", needs.static_port_count, left))
+    free = dynamic_ports_free(instance)
+    if len(needs.dynamic_mappings) > free:
+        found.append(
+            Shortfall(Reason.PORTS, "dynamic host ports", len(needs.dynamic_mappings), free)
+        )
+    return found
+
+
+def _eni(instance: Instance, needs: TaskNeeds) -> Shortfall | None:
+    if not needs.uses_eni or instance.free_enis >= 1:
+        return None
+    return Shortfall(Reason.ENI, "ENI", 1, instance.free_enis)
+
+
+# --- The vectorised checks --------------------------------------------------------------------
+# Each check answers "which instances fail?" for the whole cluster at the start of a request
+# (``failing``) and, when proposals in the request can change its answer (``dynamic``), "does
+# instance i fail now?" after one was proposed there (``fails_at``).
+
+
+class Check:
+    """One rule of steps 1-2 over all instances at once; subclasses set ``reason``."""
+
+    reason: Reason
+    dynamic = False
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        """A boolean array: True where the instance fails this rule."""
+        raise NotImplementedError
+
+    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+        """Whether instance ``i`` fails now, proposals of this request included.
+
+        Only asked of dynamic checks, and only for an instance that was a candidate.
+        """
+        raise NotImplementedError
+
+
+class AttributeCheck(Check):
+    reason = Reason.ATTRIBUTE
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        return ~ctx.state.has_attributes(ctx.needs.required_attributes)
+
+
+class CpuCheck(Check):
+    reason, dynamic = Reason.CPU, True
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.remaining_cpu < ctx.needs.cpu
+
+    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+        cpu = ctx.needs.cpu
+        return ctx.left(ctx.state.remaining_cpu, i, cpu) < cpu
+
+
+class MemoryCheck(Check):
+    reason, dynamic = Reason.MEMORY, True
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.remaining_memory < ctx.needs.memory
+
+    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+        memory = ctx.needs.memory
+        return ctx.left(ctx.state.remaining_memory, i, memory) < memory
+
+
+class PortsCheck(Check):
+    """Static host ports (TCP and UDP), the 100 reserved-port limit, and dynamic-range room."""
+
+    reason, dynamic = Reason.PORTS, True
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        state, needs = ctx.state, ctx.needs
+        masks = [state.port_taken("tcp", port) for port in needs.static_ports]
+        masks += [state.port_taken("udp", port) for port in needs.static_ports_udp]
+        if needs.static_port_count:
+            masks.append(state.reserved_count + needs.static_port_count > MAX_RESERVED_PORTS)
+        if needs.dynamic_mappings:
+            masks.append(state.dynamic_free < len(needs.dynamic_mappings))
+        return functools.reduce(np.logical_or, masks)
+
+    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+        # Every task of a request asks for the same static ports, so one proposal takes them
+        # all; otherwise proposals only use up the dynamic range.
+        needs = ctx.needs
+        if needs.static_port_count:
+            return True
+        wanted = len(needs.dynamic_mappings)
+        return ctx.left(ctx.state.dynamic_free, i, wanted) < wanted
+
+
+class EniCheck(Check):
+    reason, dynamic = Reason.ENI, True
+
+    def failing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.free_enis < 1
+
+    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+        return ctx.left(ctx.state.free_enis, i, 1) < 1
+
+
+def resource_checks(needs: TaskNeeds) -> list[Check]:
+    """The step-1 checks that can fail for ``needs``, in precedence order.
+
+    Status and agent are not among them: ``ClusterState`` keeps those for every request.
+    """
+    checks: list[Check] = []
+    if needs.required_attributes:
+        checks.append(AttributeCheck())
+    checks += [CpuCheck(), MemoryCheck()]
+    if needs.static_port_count or needs.dynamic_mappings:
+        checks.append(PortsCheck())
+    if needs.uses_eni:
+        checks.append(EniCheck())
+    return checks

@@ -1,0 +1,288 @@
+"""A cluster's instances as NumPy columns, built once and kept current by ``apply``/``release``.
+
+Placing one task must not cost a Python loop over 5,000 instances, so everything step 1-3 read
+per instance lives in arrays (remaining CPU and memory, free ENIs, reserved-port counts, free
+dynamic ports, status) and everything that is expensive to derive is cached lazily and then
+maintained incrementally: per-group task counts, "is port P taken" masks, attribute value codes,
+required-attribute masks and memberOf masks. Port sets stay per-instance Python sets, because
+only the instance a task lands on ever changes.
+
+``place`` never writes to a ``ClusterState`` (caches aside); the caller applies the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from placement.inputs import Instance, TaskNeeds
+from placement.resources import dynamic_ports_free, missing_attributes
+from placement.results import PlacementResult, PortBinding, Reason
+
+if TYPE_CHECKING:
+    from placement.query import Query
+
+__all__ = ["ClusterState"]
+
+
+def _column(values: Iterable, dtype: type) -> np.ndarray:
+    return np.fromiter(values, dtype=dtype)
+
+
+class ClusterState:
+    """The instances of one cluster, vectorised for placement and updated in place."""
+
+    def __init__(self, instances: Iterable[Instance]) -> None:
+        self._current: list[Instance | None] = list(instances)
+        base = self._current
+        self.ids = [inst.id for inst in base]
+        self._position = {instance_id: i for i, instance_id in enumerate(self.ids)}
+        if len(self._position) != len(self.ids):
+            raise ValueError("instance ids must be unique")
+        self._base: list[Instance] = list(base)  # type: ignore[arg-type]
+        self.active = _column((inst.status == "ACTIVE" for inst in base), bool)
+        self.agent_connected = _column((inst.agent_connected for inst in base), bool)
+        self.remaining_cpu = _column((inst.remaining_cpu for inst in base), np.int64)
+        self.remaining_memory = _column((inst.remaining_memory for inst in base), np.int64)
+        self.free_enis = _column((inst.free_enis for inst in base), np.int64)
+        self.running_tasks = _column((inst.running_tasks_count for inst in base), np.int64)
+        self.dynamic_free = _column((dynamic_ports_free(inst) for inst in base), np.int64)
+        self._tcp = [set(inst.reserved_ports) for inst in base]
+        self._udp = [set(inst.reserved_ports_udp) for inst in base]
+        self._dynamic = [set(inst.dynamic_ports_in_use) for inst in base]
+        self._last_dynamic = [inst.last_dynamic_port for inst in base]
+        self.reserved_count = _column(
+            (len(t) + len(u) for t, u in zip(self._tcp, self._udp, strict=True)), np.int64
+        )
+        self._groups = [dict(inst.task_groups) for inst in base]
+        self._refresh_availability()
+        self._clear_caches()
+
+    def _refresh_availability(self) -> None:
+        # Status and agent are the same for every request, so their reason codes are kept here.
+        self.available = self.active & self.agent_connected
+        self.availability = np.zeros(len(self.ids), np.uint8)
+        np.putmask(self.availability, ~self.agent_connected, Reason.AGENT)
+        np.putmask(self.availability, ~self.active, Reason.NOT_ACTIVE)
+        self.not_active_count = int(np.count_nonzero(~self.active))
+        self.agent_lost_count = int(np.count_nonzero(self.active & ~self.agent_connected))
+
+    def _clear_caches(self) -> None:
+        self._group_columns: dict[str, np.ndarray] = {}
+        self._port_masks: dict[tuple[str, int], np.ndarray] = {}
+        self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
+        self._value_masks: dict[str, list[np.ndarray]] = {}
+        self._value_counts: dict[tuple[str, str], np.ndarray] = {}
+        self._attribute_masks: dict[frozenset, np.ndarray] = {}
+        self._query_masks: dict[str, np.ndarray] = {}
+        # Instances changed since a dynamic query's mask was computed (runningTasksCount,
+        # task:group change with every task placed or stopped).
+        self._stale: dict[str, set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, instance_id: str) -> int:
+        """The row of ``instance_id`` in every column."""
+        return self._position[instance_id]
+
+    # --- Reading -------------------------------------------------------------------------------
+
+    def instance(self, i: int) -> Instance:
+        """Instance ``i`` as it is now, placements applied since construction included."""
+        current = self._current[i]
+        if current is None:
+            current = self._current[i] = self._materialise(i)
+        return current
+
+    @property
+    def instances(self) -> tuple[Instance, ...]:
+        """Every instance as it is now."""
+        return tuple(self.instance(i) for i in range(len(self)))
+
+    def _materialise(self, i: int) -> Instance:
+        base = self._base[i]
+        return dataclasses.replace(
+            base,
+            remaining_cpu=int(self.remaining_cpu[i]),
+            remaining_memory=int(self.remaining_memory[i]),
+            enis_in_use=base.max_enis - int(self.free_enis[i]),
+            reserved_ports=frozenset(self._tcp[i]),
+            reserved_ports_udp=frozenset(self._udp[i]),
+            dynamic_ports_in_use=frozenset(self._dynamic[i]),
+            last_dynamic_port=self._last_dynamic[i],
+            task_groups=self._groups[i],
+            running_tasks_count=int(self.running_tasks[i]),
+        )
+
+    def group_counts(self, group: str) -> np.ndarray:
+        """Tasks of ``group`` on each instance (read-only: copy before changing)."""
+        column = self._group_columns.get(group)
+        if column is None:
+            column = _column((tally.get(group, 0) for tally in self._groups), np.int64)
+            self._group_columns[group] = column
+        return column
+
+    def port_taken(self, protocol: str, port: int) -> np.ndarray:
+        """True where ``port`` is reserved for ``protocol`` or bound dynamically."""
+        key = (protocol, port)
+        mask = self._port_masks.get(key)
+        if mask is None:
+            reserved = self._tcp if protocol == "tcp" else self._udp
+            pairs = zip(reserved, self._dynamic, strict=True)
+            mask = _column((port in r or port in d for r, d in pairs), bool)
+            self._port_masks[key] = mask
+        return mask
+
+    def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Each instance's value of attribute ``name`` as an index into the returned values.
+
+        Instances without the attribute (or with a name-only capability) get ``len(values)``.
+        """
+        cached = self._attribute_codes.get(name)
+        if cached is None:
+            raw = [inst.attributes.get(name) for inst in self._base]
+            values = tuple(sorted({value for value in raw if value is not None}))
+            index = {value: k for k, value in enumerate(values)}
+            codes = _column((index.get(value, len(values)) for value in raw), np.int64)
+            cached = self._attribute_codes[name] = (codes, values)
+        return cached
+
+    def value_masks(self, name: str) -> list[np.ndarray]:
+        """One boolean column per value of ``attribute_codes(name)``, the missing value last."""
+        masks = self._value_masks.get(name)
+        if masks is None:
+            codes, values = self.attribute_codes(name)
+            masks = self._value_masks[name] = [codes == k for k in range(len(values) + 1)]
+        return masks
+
+    def value_counts(self, name: str, group: str) -> np.ndarray:
+        """Tasks of ``group`` per value of attribute ``name`` (missing value last; read-only)."""
+        counts = self._value_counts.get((name, group))
+        if counts is None:
+            codes, values = self.attribute_codes(name)
+            counts = np.zeros(len(values) + 1, dtype=np.int64)
+            np.add.at(counts, codes, self.group_counts(group))
+            self._value_counts[name, group] = counts
+        return counts
+
+    def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
+        """True where the instance has every required attribute (and value, when one is given)."""
+        key = frozenset(required.items())
+        mask = self._attribute_masks.get(key)
+        if mask is None:
+            found = (not missing_attributes(inst.attributes, required) for inst in self._base)
+            mask = self._attribute_masks[key] = _column(found, bool)
+        return mask
+
+    def query_mask(self, query: Query) -> np.ndarray:
+        """True where the instance satisfies ``query`` now (cached; stale rows re-evaluated)."""
+        mask = self._query_masks.get(query.expression)
+        if mask is None:
+            # Only runningTasksCount and task:group change as tasks come and go; other
+            # subjects read the same from the instances as they were given.
+            subjects = self.instances if query.is_dynamic else self._base
+            mask = np.array(query.mask(subjects), dtype=bool)
+            self._query_masks[query.expression] = mask
+            if query.is_dynamic:
+                self._stale[query.expression] = set()
+        elif stale := self._stale.get(query.expression):
+            for i in stale:
+                mask[i] = query(self.instance(i))
+            stale.clear()
+        return mask
+
+    def ports_in_use(self, i: int) -> tuple[set[int], set[int], set[int]]:
+        """Instance ``i``'s dynamic, TCP and UDP ports in use (the agent skips them all)."""
+        return self._dynamic[i], self._tcp[i], self._udp[i]
+
+    def dynamic_port_range(self, i: int) -> tuple[int, int]:
+        """The first and last port of instance ``i``'s dynamic range."""
+        return self._base[i].dynamic_port_range
+
+    def last_dynamic_port(self, i: int) -> int | None:
+        """The dynamic port the agent on instance ``i`` handed out last."""
+        return self._last_dynamic[i]
+
+    # --- Writing -------------------------------------------------------------------------------
+
+    def apply(self, result: PlacementResult) -> None:
+        """Record the result's placements: resources, ports, ENIs and task groups."""
+        needs, tasks = result.needs, {}
+        for placement in result.placements:
+            i = self._position[placement.instance_id]
+            tasks[i] = tasks.get(i, 0) + 1
+            if needs.port_mappings:
+                self._change_ports(i, needs, placement.port_bindings, +1)
+        for i, count in tasks.items():
+            self._change_tasks(i, needs, count)
+
+    def release(
+        self, instance_id: str, needs: TaskNeeds, port_bindings: Iterable[PortBinding] = ()
+    ) -> None:
+        """Give back what one stopped task of ``needs`` held on ``instance_id``."""
+        i = self._position[instance_id]
+        if needs.port_mappings:
+            self._change_ports(i, needs, tuple(port_bindings), -1)
+        self._change_tasks(i, needs, -1)
+
+    def update_instance(self, instance: Instance) -> None:
+        """Replace one instance wholesale (drained, attributes changed, agent lost, ...)."""
+        i = self._position[instance.id]  # KeyError for an unknown instance, on purpose
+        replacement = ClusterState([instance])
+        self._base[i], self._current[i] = instance, instance
+        for column in ("active", "agent_connected", "remaining_cpu", "remaining_memory"):
+            getattr(self, column)[i] = getattr(replacement, column)[0]
+        for column in ("free_enis", "running_tasks", "dynamic_free", "reserved_count"):
+            getattr(self, column)[i] = getattr(replacement, column)[0]
+        self._tcp[i], self._udp[i] = replacement._tcp[0], replacement._udp[0]
+        self._dynamic[i], self._last_dynamic[i] = (
+            replacement._dynamic[0],
+            instance.last_dynamic_port,
+        )
+        self._groups[i] = replacement._groups[0]
+        self._refresh_availability()
+        self._clear_caches()
+
+    def _change_tasks(self, i: int, needs: TaskNeeds, count: int) -> None:
+        # count < 0 releases tasks.
+        self.remaining_cpu[i] -= count * needs.cpu
+        self.remaining_memory[i] -= count * needs.memory
+        if needs.uses_eni:
+            self.free_enis[i] -= count
+        self.running_tasks[i] += count
+        groups = self._groups[i]
+        groups[needs.group] = groups.get(needs.group, 0) + count
+        column = self._group_columns.get(needs.group)
+        if column is not None:
+            column[i] += count
+        for (name, group), counts in self._value_counts.items():
+            if group == needs.group:
+                counts[self._attribute_codes[name][0][i]] += count
+        self._current[i] = None
+        for stale in self._stale.values():
+            stale.add(i)
+
+    def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
+        tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
+        changes = [(tcp, "tcp", port) for port in needs.static_ports]
+        changes += [(udp, "udp", port) for port in needs.static_ports_udp]
+        picked = [binding.host_port for binding in bindings if binding.dynamic]
+        changes += [(dynamic, "", port) for port in picked]
+        first, last = self._base[i].dynamic_port_range
+        for ports, protocol, port in changes:
+            was_taken = port in tcp or port in udp or port in dynamic
+            ports.add(port) if sign > 0 else ports.discard(port)
+            is_taken = port in tcp or port in udp or port in dynamic
+            if first <= port <= last:
+                self.dynamic_free[i] += int(was_taken) - int(is_taken)
+            for key in ((protocol, port),) if protocol else (("tcp", port), ("udp", port)):
+                if key in self._port_masks:
+                    reserved = tcp if key[0] == "tcp" else udp
+                    self._port_masks[key][i] = port in reserved or port in dynamic
+        if picked and sign > 0:
+            self._last_dynamic[i] = picked[-1]
+        self.reserved_count[i] = len(tcp) + len(udp)
