@@ -48,6 +48,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # The simulated AWS account and region used in ARNs.
 ECSVIZ_ACCOUNT_ID = os.environ.get("ECSVIZ_ACCOUNT_ID", "000000000000")
 ECSVIZ_REGION = os.environ.get("ECSVIZ_REGION", "us-east-1")
+# Seconds a task spends PENDING before RUNNING, and STOPPING before STOPPED (simulation clock).
+ECSVIZ_TASK_START_DELAY = float(os.environ.get("ECSVIZ_TASK_START_DELAY", "0.5"))
 
 INSTALLED_APPS = [
     # daphne first so that `runserver` serves websockets as well as HTTP.
@@ -107,6 +109,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (API threads, ASGI workers) wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # WAL lets readers run beside the writer, and with synchronous=NORMAL a commit appends to the
+    # log without an fsync (a power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"]["OPTIONS"]["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

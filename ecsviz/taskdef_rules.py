@@ -9,10 +9,11 @@ they are known, ECS's own messages.
 from __future__ import annotations
 
 import json
-import re
 
 from ecsviz.errors import ClientException, InvalidParameterException
 from ecsviz.validation import check_name
+from placement.errors import InvalidTaskDefinition
+from placement.taskdef import parse_task_cpu, parse_task_memory
 
 MAX_CONTAINERS = 10
 MAX_SIZE_BYTES = 64 * 1024
@@ -28,32 +29,22 @@ FARGATE_SIZES = {
     8192: list(range(16384, 61441, 4096)),
     16384: list(range(32768, 122881, 8192)),
 }
-VCPU_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$", re.IGNORECASE)
-GB_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*gb\s*$", re.IGNORECASE)
 
 
 def task_cpu_units(value: str | int | None) -> int | None:
-    """Task-level cpu as CPU units: "1 vCPU" -> 1024, "512" -> 512."""
-    if value is None or value == "":
-        return None
-    text = str(value)
-    if match := VCPU_RE.match(text):
-        return int(float(match.group(1)) * 1024)
-    if text.strip().isdigit():
-        return int(text)
-    raise ClientException(f"Invalid 'cpu' setting for task: '{value}'.")
+    """Task-level cpu as CPU units: "1 vCPU" -> 1024, "512" -> 512 (the engine's parser)."""
+    try:
+        return parse_task_cpu(value)
+    except InvalidTaskDefinition as error:
+        raise ClientException(error.message) from None
 
 
 def task_memory_mib(value: str | int | None) -> int | None:
-    """Task-level memory in MiB: "2 GB" -> 2048, "2048" -> 2048."""
-    if value is None or value == "":
-        return None
-    text = str(value)
-    if match := GB_RE.match(text):
-        return int(float(match.group(1)) * 1024)
-    if text.strip().isdigit():
-        return int(text)
-    raise ClientException(f"Invalid 'memory' setting for task: '{value}'.")
+    """Task-level memory in MiB: "2 GB" -> 2048, "2048" -> 2048 (the engine's parser)."""
+    try:
+        return parse_task_memory(value)
+    except InvalidTaskDefinition as error:
+        raise ClientException(error.message) from None
 
 
 def normalise_port_mapping(mapping: dict, network_mode: str, container: str) -> dict:
@@ -218,18 +209,3 @@ def normalise_task_definition(request: dict) -> dict:
         body["memory"] = str(memory)
     body["requiresAttributes"] = required_attributes(body)
     return body
-
-
-def task_reservation(body: dict) -> tuple[int, int]:
-    """(CPU units, MiB) one task reserves: task-level values when set, else the containers' sum.
-
-    Memory per container is memoryReservation when set, else memory (ECS's rule, spec §1.4).
-    """
-    containers = body["containerDefinitions"]
-    cpu = task_cpu_units(body.get("cpu"))
-    memory = task_memory_mib(body.get("memory"))
-    if cpu is None:
-        cpu = sum(int(c.get("cpu") or 0) for c in containers)
-    if memory is None:
-        memory = sum(int(c.get("memoryReservation") or c.get("memory") or 0) for c in containers)
-    return cpu, memory

@@ -3,13 +3,23 @@ from __future__ import annotations
 from django.db import transaction
 
 from ecsviz import arns
-from ecsviz.errors import ClusterNotFoundException, InvalidParameterException
+from ecsviz.errors import (
+    ClusterContainsContainerInstancesException,
+    ClusterContainsServicesException,
+    ClusterContainsTasksException,
+    ClusterNotFoundException,
+    InvalidParameterException,
+)
 from ecsviz.models import Cluster
 from ecsviz.validation import check_name
 
+LIVE_INSTANCE_STATES = ("REGISTERING", "ACTIVE", "DRAINING")
 
-def cluster_get(*, identifier: str | None, for_update: bool = False) -> Cluster:
-    """The ACTIVE cluster named by name or ARN (ECS's `default` when none is given)."""
+
+def cluster_get(*, identifier: str | Cluster | None, for_update: bool = False) -> Cluster:
+    """The ACTIVE cluster named by name, ARN or row (ECS's `default` when none is given)."""
+    if isinstance(identifier, Cluster):
+        identifier = identifier.name
     name = arns.resource_id(identifier or "default")
     queryset = Cluster.objects.select_for_update() if for_update else Cluster.objects
     try:
@@ -30,3 +40,23 @@ def cluster_create(*, name: str = "default") -> Cluster:
         cluster.save(update_fields=["status"])
         cluster.record_event("cluster.created", f"Cluster {name} re-created.")
     return cluster
+
+
+@transaction.atomic
+def cluster_delete(*, cluster: str | Cluster) -> Cluster:
+    """Mark an empty cluster INACTIVE; ECS refuses while instances, services or tasks remain."""
+    target = cluster_get(identifier=cluster, for_update=True)
+    if target.container_instances.filter(status__in=LIVE_INSTANCE_STATES).exists():
+        raise ClusterContainsContainerInstancesException(
+            "The Cluster cannot be deleted while Container Instances are active or draining."
+        )
+    if target.services.filter(status__in=["ACTIVE", "DRAINING"]).exists():
+        raise ClusterContainsServicesException(
+            "The Cluster cannot be deleted while Services are active."
+        )
+    if target.tasks.exclude(last_status="STOPPED").exists():
+        raise ClusterContainsTasksException("The Cluster cannot be deleted while Tasks are active.")
+    target.status = Cluster.Status.INACTIVE
+    target.save(update_fields=["status"])
+    target.record_event("cluster.deleted", f"Cluster {target.name} deleted.")
+    return target

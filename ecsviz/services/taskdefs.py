@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from ecsviz import arns
+from ecsviz.errors import ClientException, EcsError
 from ecsviz.models import TaskDefinition
-from ecsviz.taskdef_rules import normalise_task_definition, task_reservation
+from ecsviz.taskdef_rules import normalise_task_definition
+from placement import PlacementError, task_needs_from_definition
 
 REGISTERED_BY = "arn:aws:iam::{account}:root"
 
@@ -15,8 +18,6 @@ REGISTERED_BY = "arn:aws:iam::{account}:root"
 def task_definition_register(*, definition: dict, tags: list[dict] | None = None) -> TaskDefinition:
     """Validate and store the next revision of a family (revisions never repeat, even after
     deregistration)."""
-    from django.conf import settings
-
     body = normalise_task_definition(definition)
     family = body["family"]
     # Lock the family's rows so two registrations cannot take the same revision number.
@@ -31,14 +32,73 @@ def task_definition_register(*, definition: dict, tags: list[dict] | None = None
         registeredAt=now.timestamp(),
         registeredBy=REGISTERED_BY.format(account=settings.ECSVIZ_ACCOUNT_ID),
     )
-    cpu, memory = task_reservation(body)
+    # What one task reserves: the engine's rule, so placement and the dashboard agree.
+    try:
+        needs = task_needs_from_definition(body)
+    except PlacementError as error:
+        raise ClientException(error.message) from None
     return TaskDefinition.objects.create(
         family=family,
         revision=revision,
         definition=body,
         tags=tags or definition.get("tags") or [],
         network_mode=body["networkMode"],
-        cpu_reservation=cpu,
-        memory_reservation=memory,
+        cpu_reservation=needs.cpu,
+        memory_reservation=needs.memory,
         requires_compatibilities=body["requiresCompatibilities"],
     )
+
+
+def split_reference(reference: str) -> tuple[str, int | None]:
+    """`family`, `family:revision` or a full ARN -> (family, revision or None)."""
+    text = arns.resource_id(reference) if reference.startswith("arn:") else reference
+    family, _, revision = text.partition(":")
+    if revision and not revision.isdigit():
+        return family, -1
+    return family, int(revision) if revision else None
+
+
+def task_definition_get(
+    *,
+    reference: str | TaskDefinition,
+    exception: type[EcsError] = ClientException,
+    message: str = "Unable to describe task definition.",
+) -> TaskDefinition:
+    """The revision a reference names; a bare family means its latest ACTIVE revision."""
+    if isinstance(reference, TaskDefinition):
+        return reference
+    family, revision = split_reference(reference)
+    rows = TaskDefinition.objects.filter(family=family)
+    row = (
+        rows.filter(status="ACTIVE").order_by("-revision").first()
+        if revision is None
+        else rows.filter(revision=revision).first()
+    )
+    if row is None:
+        raise exception(message)
+    return row
+
+
+@transaction.atomic
+def task_definition_deregister(*, reference: str) -> TaskDefinition:
+    """Mark one revision INACTIVE: running tasks keep running, new ones may not use it."""
+    family, revision = split_reference(reference)
+    if revision is None:
+        raise ClientException(
+            "The task definition must be given with its revision: family:revision or its ARN."
+        )
+    row = (
+        TaskDefinition.objects.select_for_update().filter(family=family, revision=revision).first()
+    )
+    if row is None:
+        raise ClientException("The specified task definition does not exist.")
+    if row.status == TaskDefinition.Status.ACTIVE:
+        row.status = TaskDefinition.Status.INACTIVE
+        row.deregistered_at = timezone.now()
+        row.definition = {
+            **row.definition,
+            "status": "INACTIVE",
+            "deregisteredAt": row.deregistered_at.timestamp(),
+        }
+        row.save(update_fields=["status", "deregistered_at", "definition"])
+    return row

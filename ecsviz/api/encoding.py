@@ -1,0 +1,31 @@
+"""JSON as the ECS API writes it: epoch-second timestamps, no nulls."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+
+def epoch(value: datetime | None) -> float | None:
+    """A datetime as AWS's JSON protocol sends it: seconds since the epoch, fractional."""
+    return None if value is None else round(value.timestamp(), 3)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return epoch(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def prune(value: Any) -> Any:
+    """Drop members whose value is None: AWS leaves absent members out instead of sending null."""
+    if isinstance(value, dict):
+        return {k: prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [prune(item) for item in value]
+    return value
+
+
+def dumps(body: dict) -> str:
+    return json.dumps(prune(body), default=_default, separators=(",", ":"))

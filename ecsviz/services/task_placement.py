@@ -1,0 +1,188 @@
+"""Asking the placement engine, and writing its answer back: tasks and instance reservations."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import defaultdict
+
+from django.db.models import F
+from django.utils import timezone
+
+from ecsviz.clock import transition_delay
+from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition
+from ecsviz.services.task_requests import engine_error
+from placement import (
+    ClusterState,
+    Instance,
+    PlacementError,
+    PlacementRequest,
+    PlacementResult,
+    TaskNeeds,
+    place,
+    task_needs_from_definition,
+)
+
+
+def place_tasks(
+    *,
+    instances: ClusterState | list[Instance],
+    definition: TaskDefinition,
+    count: int,
+    strategies: list[dict],
+    constraints: list[dict],
+    group: str | None,
+    overrides: dict | None,
+    seed: int,
+) -> PlacementResult:
+    """The engine's decision for `count` tasks on these instances (their rows locked)."""
+    try:
+        needs = task_needs_from_definition(definition.definition, group=group, overrides=overrides)
+        request = PlacementRequest(
+            count=count, strategies=strategies, constraints=constraints, seed=seed
+        )
+        return place(instances, needs, request)
+    except PlacementError as error:
+        raise engine_error(error) from None
+
+
+def explanation(result: PlacementResult, index: int) -> dict:
+    """Why one task went where it did: the engine's scores, ties and seed, as plain JSON."""
+    placement = result.placements[index]
+    return {
+        "seed": result.seed,
+        "strategies": [str(strategy) for strategy in result.strategies],
+        "candidates": int(placement.candidates),
+        "tied": int(placement.tied),
+        "scores": [
+            {"strategy": s.strategy, "score": None if s.score is None else int(s.score)}
+            for s in placement.scores
+        ],
+        "rejected": {str(reason): int(count) for reason, count in placement.rejected.items()},
+    }
+
+
+def eni_details(network_configuration: dict) -> dict:
+    """A simulated ENI in the first subnet of the request's awsvpcConfiguration."""
+    subnet = network_configuration["awsvpcConfiguration"]["subnets"][0]
+    octets = secrets.token_bytes(3)
+    return {
+        "attachmentId": str(uuid.uuid4()),
+        "subnetId": subnet,
+        "networkInterfaceId": "eni-" + secrets.token_hex(9)[:17],
+        "macAddress": "0e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(5)),
+        "privateIPv4Address": f"10.{octets[0]}.{octets[1]}.{max(octets[2], 4)}",
+    }
+
+
+def bindings(needs: TaskNeeds, placement_bindings: tuple) -> list[dict]:
+    """networkBindings with the container they belong to and whether the agent picked the port."""
+    dynamic = {(m.container_name, m.container_port, m.protocol) for m in needs.dynamic_mappings}
+    return [
+        {
+            **binding.as_api(),
+            "containerName": binding.container_name,
+            "dynamic": (binding.container_name, binding.container_port, binding.protocol)
+            in dynamic,
+        }
+        for binding in placement_bindings
+    ]
+
+
+def new_task(
+    *,
+    cluster: Cluster,
+    definition: TaskDefinition,
+    instance: Instance,
+    pk: int,
+    result: PlacementResult,
+    index: int,
+    **fields: object,
+) -> Task:
+    needs = result.needs
+    return Task(
+        cluster=cluster,
+        container_instance_id=pk,
+        task_definition=definition,
+        group=needs.group,
+        availability_zone=instance.availability_zone,
+        last_status=Task.Status.PROVISIONING if needs.uses_eni else Task.Status.PENDING,
+        cpu=needs.cpu,
+        memory=needs.memory,
+        static_ports=sorted(needs.static_ports),
+        static_ports_udp=sorted(needs.static_ports_udp),
+        uses_eni=needs.uses_eni,
+        network_bindings=bindings(needs, result.placements[index].port_bindings),
+        **fields,
+    )
+
+
+def write_placements(
+    *,
+    cluster: Cluster,
+    definition: TaskDefinition,
+    instances: dict[str, Instance],
+    pks: dict[str, int],
+    result: PlacementResult,
+    started_by: str,
+    network_configuration: dict | None,
+    overrides: dict | None,
+    tags: list[dict] | None,
+    extra: dict,
+    task_ids: list[str] | None = None,
+) -> list[Task]:
+    """Create the placed tasks and take their reservations from their instances.
+
+    `instances` are the engine's views of the instances as placement saw them (before this
+    result); `pks` their row ids.
+    """
+    due = timezone.now() + transition_delay()
+    tasks = []
+    for index, placement in enumerate(result.placements):
+        details = {**explanation(result, index), **extra}
+        if result.needs.uses_eni and network_configuration:
+            details["eni"] = eni_details(network_configuration)
+        tasks.append(
+            new_task(
+                cluster=cluster,
+                definition=definition,
+                instance=instances[placement.instance_id],
+                pk=pks[placement.instance_id],
+                result=result,
+                index=index,
+                started_by=started_by or "",
+                overrides=overrides or {},
+                tags=tags or [],
+                placement=details,
+                next_transition_at=due,
+                task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
+            )
+        )
+    Task.objects.bulk_create(tasks)
+    reserve(instances, pks, result)
+    return tasks
+
+
+def reserve(instances: dict[str, Instance], pks: dict[str, int], result: PlacementResult) -> None:
+    """Subtract the placed tasks' CPU, memory, ENIs and static ports from their instances."""
+    needs = result.needs
+    placed: dict[str, list] = defaultdict(list)
+    for placement in result.placements:
+        placed[placement.instance_id].append(placement)
+    for instance_id, placements in placed.items():
+        instance, n = instances[instance_id], len(placements)
+        dynamic = [
+            b["hostPort"]
+            for p in placements
+            for b in bindings(needs, p.port_bindings)
+            if b["dynamic"]
+        ]
+        ContainerInstance.objects.filter(pk=pks[instance_id]).update(
+            remaining_cpu=F("remaining_cpu") - n * needs.cpu,
+            remaining_memory=F("remaining_memory") - n * needs.memory,
+            enis_in_use=F("enis_in_use") + (n if needs.uses_eni else 0),
+            remaining_ports=sorted(instance.reserved_ports | needs.static_ports),
+            remaining_ports_udp=sorted(instance.reserved_ports_udp | needs.static_ports_udp),
+            last_dynamic_port=dynamic[-1] if dynamic else instance.last_dynamic_port,
+            version=F("version") + 1,
+        )
