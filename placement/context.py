@@ -45,6 +45,11 @@ class PlacementContext:
             PortBinding(m.container_name, m.container_port, m.host_port, m.protocol)
             for m in needs.port_mappings
         )
+        # Per mapping: its binding when static (the same for every task), else None.
+        self._fixed = [
+            None if m.is_dynamic else b
+            for m, b in zip(needs.port_mappings, self._static_bindings, strict=True)
+        ]
         self._start: list[tuple[int, np.ndarray]] = []
         self._touched: dict[int, int] = {}
         # A list, not an array: it changes by one per proposal, and Python ints are cheaper.
@@ -74,35 +79,46 @@ class PlacementContext:
                 self.counts[check.reason] += 1
                 self.feasible[i] = False
                 self._touched[i] = check.reason
-                self._rejected = None
+                self._recount(check.reason)
                 break
         return bindings
 
-    def _bind_ports(self, i: int) -> tuple[PortBinding, ...]:
-        needs = self.needs
-        dynamic = iter(self._pick_dynamic_ports(i, len(needs.dynamic_mappings)))
-        return tuple(
-            PortBinding(m.container_name, m.container_port, next(dynamic), m.protocol, True)
-            if m.is_dynamic
-            else PortBinding(m.container_name, m.container_port, m.host_port, m.protocol)
-            for m in needs.port_mappings
-        )
+    def _recount(self, reason: int) -> None:
+        # One more instance is ruled out by ``reason``. Earlier placements keep the dict they
+        # were given, so make a new one: a copy with one count changed when the reason is
+        # already listed (same order as a rebuild), else a rebuild on the next read.
+        rejected, text = self._rejected, _TEXT[reason]
+        if rejected is not None and text in rejected:
+            rejected = self._rejected = dict(rejected)
+            rejected[text] = self.counts[reason]
+        else:
+            self._rejected = None
 
-    def _pick_dynamic_ports(self, i: int, count: int) -> list[int]:
+    def _bind_ports(self, i: int) -> tuple[PortBinding, ...]:
         state, needs = self.state, self.needs
         earlier = self._dynamic_ports.setdefault(i, [])
         last = earlier[-1] if earlier else state.last_dynamic_port(i)
         # The task's own static ports are not reserved yet, but will be when it starts.
         taken = (*state.ports_in_use(i), needs.static_ports, needs.static_ports_udp, earlier)
-        ports = next_dynamic_ports(count, state.dynamic_port_range(i), last, taken)
-        earlier.extend(ports)
-        return ports
+        count = len(needs.dynamic_mappings)
+        picked = next_dynamic_ports(count, state.dynamic_port_range(i), last, taken)
+        earlier.extend(picked)
+        dynamic = iter(picked)
+        return tuple(
+            [
+                PortBinding(m.container_name, m.container_port, next(dynamic), m.protocol, True)
+                if fixed is None
+                else fixed
+                for m, fixed in zip(needs.port_mappings, self._fixed, strict=True)
+            ]
+        )
 
     # --- Reading -----------------------------------------------------------------------------
 
     def left(self, column: np.ndarray, i: int, per_task: int) -> int:
         """``column[i]`` (a state column) less what this request's tasks on ``i`` take."""
-        return int(column[i]) - self.proposed.get(i, 0) * per_task
+        # ndarray.item: a Python int straight away, at half the cost of int(column[i]).
+        return column.item(i) - self.proposed.get(i, 0) * per_task
 
     def candidates(self) -> np.ndarray:
         """The rows of every instance that passed steps 1-2 so far."""

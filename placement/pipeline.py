@@ -84,8 +84,9 @@ def _decide(
     placements: list[Placement] = []
     explanations: list[TaskExplanation] | None = [] if explain else None
     rejected = ctx.rejected()
+    ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
     for index in range(count):
-        rejected, candidates = ctx.rejected(), ctx.candidate_count
+        rejected, candidates = ctx.rejected(), counts[0]
         # Steps 3 and 4: rank the candidates and pick one.
         selected = ranker.select(ctx, draws)
         if explanations is not None:
@@ -96,10 +97,8 @@ def _decide(
         chosen, tied, scores = selected
         bindings = ctx.propose(chosen)
         ranker.proposed(ctx, chosen)
-        instance_id = ctx.state.ids[chosen]
-        uses_eni = ctx.needs.uses_eni
         placements.append(
-            Placement(instance_id, bindings, uses_eni, candidates, tied, scores, rejected)
+            Placement(ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
         )
     return placements, explanations, rejected
 
@@ -154,13 +153,12 @@ def _explain(
 class _SeededDraws:
     """``random.Random(seed)``, made on the first draw: many decisions need no draw at all."""
 
-    __slots__ = ("_random", "_seed")
-
     def __init__(self, seed: int) -> None:
-        self._seed, self._random = seed, None
+        self._seed = seed
 
     def randrange(self, stop: int) -> int:
         """``random.Random(seed).randrange(stop)``, the generator made on the first call."""
-        if self._random is None:
-            self._random = random.Random(self._seed)
-        return self._random.randrange(stop)
+        generator = random.Random(self._seed)
+        # Later draws go straight to the generator: this instance attribute hides the method.
+        self.randrange = generator.randrange  # type: ignore[method-assign]
+        return generator.randrange(stop)

@@ -51,24 +51,40 @@ class Ranker:
         self.labels = [strategy.label for strategy in strategies[: len(chain) + 1]]
         self.chain = chain
         started = [strategy.start_keys(ctx, count) for strategy in chain]
-        widths = [bits for _, bits in started]
-        self.packed = sum(widths) <= MAX_PACKED_BITS
+        self.packed = sum(bits for _, bits in started) <= MAX_PACKED_BITS
         if self.packed:
-            self.shifts = [sum(widths[k + 1 :]) for k in range(len(chain))]
-            self.masks = [(1 << bits) - 1 for bits in widths]
-            packed = sum(
-                keys << shift for (keys, _), shift in zip(started, self.shifts, strict=True)
-            )
-            self.combined = np.where(ctx.feasible, packed, _NOT_A_CANDIDATE)
-            self.columns = [self.combined] * len(chain)
-            self.weights = [1 << shift for shift in self.shifts]
-            # The rows tied for the best key, kept between decisions (None: scan again).
-            self._tied: np.ndarray | None = None
+            self._pack(ctx, started)
         else:
             self.columns = [keys.copy() for keys, _ in started]
             self.weights = [1] * len(chain)
             self.shifts, self.masks = [0] * len(chain), [-1] * len(chain)
-        self._scorers = list(zip(chain, self.columns, self.shifts, self.masks, strict=True))
+        self._updates = [
+            (strategy.update, keys, weight)
+            for strategy, keys, weight in zip(chain, self.columns, self.weights, strict=True)
+        ]
+        # Where each strategy's score sits in its key column, and how to read it.
+        self._unpack = [
+            (shift, mask & strategy.score_mask, strategy.score_offset)
+            for strategy, shift, mask in zip(chain, self.shifts, self.masks, strict=True)
+        ]
+        self.moves_others = any(strategy.moves_others for strategy in chain)
+
+    def _pack(self, ctx: PlacementContext, started: list[tuple[np.ndarray, int]]) -> None:
+        # The last strategy takes the lowest bits, each earlier one the bits above it.
+        self.shifts, self.masks, packed, shift = [], [], None, 0
+        for keys, bits in reversed(started):
+            shifted = keys << shift if shift else keys
+            packed = shifted if packed is None else packed + shifted
+            self.shifts.insert(0, shift)
+            self.masks.insert(0, (1 << bits) - 1)
+            shift += bits
+        self.combined = np.where(ctx.feasible, 0 if packed is None else packed, _NOT_A_CANDIDATE)
+        self.columns = [self.combined] * len(started)
+        self.weights = [1 << shift for shift in self.shifts]
+        # The rows tied for the best key, kept between decisions (None: scan again), and the
+        # position in it of the row picked last.
+        self._tied: np.ndarray | list[int] | None = None
+        self._picked = 0
 
     def select(
         self, ctx: PlacementContext, rng: Draws
@@ -79,10 +95,11 @@ class Ranker:
         tied = self._best_packed() if self.packed else self._best_narrowed(ctx)
         size = len(tied)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
-        chosen = int(tied[0]) if size == 1 else int(tied[rng.randrange(size)])
+        self._picked = picked = 0 if size == 1 else rng.randrange(size)
+        chosen = int(tied[picked])
         return chosen, size, tuple(map(StrategyScore, self.labels, self.keys(ctx, chosen)))
 
-    def _best_packed(self) -> np.ndarray:
+    def _best_packed(self) -> np.ndarray | list[int]:
         if self._tied is None:
             combined = self.combined
             self._best = combined[combined.argmin()]
@@ -99,16 +116,18 @@ class Ranker:
 
     def keys(self, ctx: PlacementContext, i: int) -> tuple[int | None, ...]:
         """Instance ``i``'s score under each strategy of the chain (None for random)."""
-        found = [
-            strategy.score((int(keys[i]) >> shift) & mask, ctx)
-            for strategy, keys, shift, mask in self._scorers
-        ]
+        if self.packed:
+            key = self.combined.item(i)  # one read, then each strategy's bits
+            found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
+        else:
+            unpack = zip(self.columns, self._unpack, strict=True)
+            found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
         return (*found, None) if self.ends_random else tuple(found)
 
     def proposed(self, ctx: PlacementContext, i: int) -> None:
         """Update the keys after a task was proposed on ``i`` (and ``i`` re-checked)."""
-        for strategy, keys, weight in zip(self.chain, self.columns, self.weights, strict=True):
-            strategy.update(keys, ctx, i, weight)
+        for update, keys, weight in self._updates:
+            update(keys, ctx, i, weight)
         if self.packed:
             if not ctx.feasible[i]:
                 self.combined[i] = _NOT_A_CANDIDATE
@@ -116,12 +135,21 @@ class Ranker:
 
     def _keep_tie(self, i: int) -> None:
         # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
-        # either i alone is the new best, or the best is unchanged and the tie only shrinks.
-        if self._tied is None:
+        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
+        # by i alone, or by every row sharing i's value under a spread over an attribute.
+        tied = self._tied
+        if tied is None:
             return
-        combined, best = self.combined, self._best
-        if combined[i] < best:
-            self._best, self._tied = combined[i], np.array([i])
-            return
-        tied = self._tied[combined[self._tied] == best]
-        self._tied = tied if tied.size else None
+        key, best = self.combined[i], self._best
+        if key < best:
+            self._best, self._tied = key, [i]  # a list indexes like the array, built faster
+        elif len(tied) == 1:  # the tie was i alone
+            if key > best:
+                self._tied = None
+        elif self.moves_others:
+            # Spread over an attribute raised every row sharing i's value: scanning the keys
+            # again costs less than filtering the tie row by row.
+            self._tied = None
+        elif key > best:  # only i moved, and it sits at the position just picked
+            picked = self._picked
+            self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))

@@ -66,16 +66,21 @@ def next_dynamic_ports(
     """The agent's pick: scan upward from the last port handed out, skip taken ones, wrap."""
     first, end = port_range
     size = end - first + 1
-    blocked = set().union(*taken)
+    # Asked of each collection rather than merged into one set: the first port tried is
+    # usually free, and merging would cost more than the whole scan.
+    taken = (*taken,)
     start = first if last is None or not first <= last < end else last + 1
     chosen: list[int] = []
     for step in range(size):
         port = first + (start - first + step) % size
-        if port not in blocked:
-            chosen.append(port)
-            blocked.add(port)
-            if len(chosen) == count:
-                return chosen
+        for ports in taken:
+            if port in ports:
+                break
+        else:
+            if port not in chosen:
+                chosen.append(port)
+                if len(chosen) == count:
+                    return chosen
     raise ValueError(f"only {len(chosen)} free ports in dynamic range {first}-{end}")
 
 
@@ -189,7 +194,8 @@ class CpuCheck(Check):
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         cpu = ctx.needs.cpu
-        return ctx.left(ctx.state.remaining_cpu, i, cpu) < cpu
+        # ctx.left written out: this runs for every proposal.
+        return ctx.state.remaining_cpu.item(i) - ctx.proposed[i] * cpu < cpu
 
 
 class MemoryCheck(Check):
@@ -200,7 +206,7 @@ class MemoryCheck(Check):
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         memory = ctx.needs.memory
-        return ctx.left(ctx.state.remaining_memory, i, memory) < memory
+        return ctx.state.remaining_memory.item(i) - ctx.proposed[i] * memory < memory
 
 
 class PortsCheck(Check):

@@ -267,22 +267,33 @@ class ClusterState:
             stale.add(i)
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
-        tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
-        changes = [(tcp, "tcp", port) for port in needs.static_ports]
-        changes += [(udp, "udp", port) for port in needs.static_ports_udp]
-        picked = [binding.host_port for binding in bindings if binding.dynamic]
-        changes += [(dynamic, "", port) for port in picked]
-        first, last = self._base[i].dynamic_port_range
-        for ports, protocol, port in changes:
-            was_taken = port in tcp or port in udp or port in dynamic
-            ports.add(port) if sign > 0 else ports.discard(port)
-            is_taken = port in tcp or port in udp or port in dynamic
-            if first <= port <= last:
-                self.dynamic_free[i] += int(was_taken) - int(is_taken)
-            for key in ((protocol, port),) if protocol else (("tcp", port), ("udp", port)):
-                if key in self._port_masks:
-                    reserved = tcp if key[0] == "tcp" else udp
-                    self._port_masks[key][i] = port in reserved or port in dynamic
-        if picked and sign > 0:
-            self._last_dynamic[i] = picked[-1]
+        tcp, udp = self._tcp[i], self._udp[i]
+        for port in needs.static_ports:
+            self._change_port(i, tcp, ("tcp",), port, sign)
+        for port in needs.static_ports_udp:
+            self._change_port(i, udp, ("udp",), port, sign)
+        if needs.dynamic_mappings:
+            # A dynamic port is taken whatever its protocol.
+            picked = [binding.host_port for binding in bindings if binding.dynamic]
+            for port in picked:
+                self._change_port(i, self._dynamic[i], ("tcp", "udp"), port, sign)
+            if picked and sign > 0:
+                self._last_dynamic[i] = picked[-1]
         self.reserved_count[i] = len(tcp) + len(udp)
+
+    def _change_port(
+        self, i: int, ports: set[int], protocols: tuple[str, ...], port: int, sign: int
+    ) -> None:
+        # Add (sign > 0) or remove one port of ``ports``, one of instance i's three sets, and
+        # keep the dynamic-range count and the cached "port taken" masks in step.
+        tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
+        was_taken = port in tcp or port in udp or port in dynamic
+        ports.add(port) if sign > 0 else ports.discard(port)
+        is_taken = port in tcp or port in udp or port in dynamic
+        first, last = self._base[i].dynamic_port_range
+        if was_taken != is_taken and first <= port <= last:
+            self.dynamic_free[i] += int(was_taken) - int(is_taken)
+        for protocol in protocols:
+            mask = self._port_masks.get((protocol, port))
+            if mask is not None:
+                mask[i] = port in (tcp if protocol == "tcp" else udp) or port in dynamic

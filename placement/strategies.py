@@ -53,6 +53,13 @@ class Strategy:
     """One ranking rule: a key per instance (lower first) that proposals update."""
 
     label = ""
+    # Whether a proposal on one instance can change other instances' keys (the ranker's tie
+    # bookkeeping is cheaper when only the chosen instance moves).
+    moves_others = False
+    # The score reported for an instance whose key is ``key``: ``(key & score_mask) +
+    # score_offset``, plain arithmetic the ranker does for every placement (set by start_keys).
+    score_mask = -1
+    score_offset = 0
 
     def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
         """Every instance's key at the start of a request, and the bits any key can reach.
@@ -65,10 +72,6 @@ class Strategy:
         """Change ``keys`` (each key scaled by ``weight``) after a proposal on instance ``i``."""
         raise NotImplementedError
 
-    def score(self, key: int, ctx: PlacementContext) -> int | None:
-        """The score reported for an instance whose key is ``key``."""
-        return key
-
 
 class Binpack(Strategy):
     """Least remaining CPU or memory first: fill the instances already in use."""
@@ -77,24 +80,21 @@ class Binpack(Strategy):
         self.resource = resource
         self.label = f"binpack({resource})"
 
-    def _need(self, ctx: PlacementContext) -> int:
-        return ctx.needs.cpu if self.resource == "cpu" else ctx.needs.memory
-
     def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
         """Remaining units (0..registered), least first: ECS binpack; Nomad ScoreFitBinPack."""
-        state = ctx.state
+        state, needs = ctx.state, ctx.needs
         remaining = state.remaining_cpu if self.resource == "cpu" else state.remaining_memory
+        # Units one task takes, read on every proposal: looked up once per request. The score
+        # is the units left after placing the task: 0..registered, lower is better.
+        self.need = needs.cpu if self.resource == "cpu" else needs.memory
+        self.score_offset = -self.need
         # Candidates always have room; only non-candidates can be below zero, and they rank last.
         keys = np.maximum(remaining, 0)
         return keys, int(keys.max(initial=0)).bit_length()
 
     def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
         """Instance ``i`` has one task's worth less left."""
-        keys[i] -= self._need(ctx) * weight
-
-    def score(self, key: int, ctx: PlacementContext) -> int | None:
-        """Units left after placing the task: 0..registered, lower is better (ECS binpack)."""
-        return key - self._need(ctx)
+        keys[i] -= self.need * weight
 
 
 class SpreadInstances(Strategy):
@@ -112,10 +112,6 @@ class SpreadInstances(Strategy):
         """Instance ``i`` runs one more task of the group."""
         keys[i] += weight
 
-    def score(self, key: int, ctx: PlacementContext) -> int | None:
-        """Tasks of the group on the instance: 0..group size, lower is better (ECS spread)."""
-        return key
-
 
 class SpreadAttribute(Strategy):
     """Fewest tasks of the group per value of an attribute first (``attribute:NAME``).
@@ -123,6 +119,8 @@ class SpreadAttribute(Strategy):
     Instances without the attribute rank after every instance that has it (Nomad treats a
     missing property the same way); among themselves they spread like one more value.
     """
+
+    moves_others = True
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -134,24 +132,22 @@ class SpreadAttribute(Strategy):
         self.codes, values = ctx.state.attribute_codes(self.name)
         self.masks = ctx.state.value_masks(self.name)
         per_value = ctx.state.value_counts(self.name, ctx.needs.group).copy()
-        bits = (int(per_value.max()) + count).bit_length()
+        # A handful of values: Python's max beats a NumPy call on so short an array.
+        bits = (max(per_value.tolist()) + count).bit_length()
         self.missing_flag = 1 << bits
+        self.score_mask = self.missing_flag - 1  # the tasks beside it, without the flag
         per_value[len(values)] += self.missing_flag
-        self._increments: dict[tuple[int, int], np.ndarray] = {}
+        self._increments: dict[int, np.ndarray] = {}
         return per_value[self.codes], bits + 1
 
     def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
         """Every instance with ``i``'s value has one more task of the group beside it."""
-        value = int(self.codes[i])
-        increment = self._increments.get((value, weight))
+        # One ranker, one weight: the increments are kept per value for the request.
+        value = self.codes.item(i)
+        increment = self._increments.get(value)
         if increment is None:
-            increment = self.masks[value].astype(np.int64) * weight
-            self._increments[value, weight] = increment
+            increment = self._increments[value] = self.masks[value].astype(np.int64) * weight
         keys += increment
-
-    def score(self, key: int, ctx: PlacementContext) -> int | None:
-        """Tasks of the group with the instance's value: 0..group size, lower is better."""
-        return key & (self.missing_flag - 1)
 
 
 class Random(Strategy):
