@@ -114,6 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # As SQLite's synchronous=NORMAL: a commit returns before its WAL record reaches the disk, so
+    # a server crash may lose the last commits (never consistency). A URL's `?options=` wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c synchronous_commit=off"
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

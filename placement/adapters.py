@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import QuerySet
 
 from ecsviz.models import Cluster, ContainerInstance, Task
@@ -115,6 +115,10 @@ def filter_instances(rows: Iterable[ContainerInstance], expression: str) -> list
     return [row for row, keep in zip(rows, query.mask(instance_inputs(rows)), strict=True) if keep]
 
 
+# Row fields that never change after registration, which a placed task's answer reads.
+IDENTITY_FIELDS = ("id", "cluster_id", "instance_id", "cpu_architecture")
+
+
 @dataclass
 class Snapshot:
     """A cluster's placement state as of one event sequence number, and its instances' row ids."""
@@ -122,9 +126,18 @@ class Snapshot:
     seq: int
     state: ClusterState
     pks: dict[str, int]
+    # Per instance id, the IDENTITY_FIELDS of its row.
+    identities: dict[str, tuple]
     # Only committed states are shared: a snapshot read inside a transaction is kept once that
     # transaction commits (it may have read the transaction's own uncommitted writes).
     shared: bool = False
+
+    def row(self, instance_id: str) -> ContainerInstance:
+        """The instance's row with only its identity loaded: any other field reads the database
+        when accessed, so nothing stale is ever seen."""
+        return ContainerInstance.from_db(
+            DEFAULT_DB_ALIAS, IDENTITY_FIELDS, self.identities[instance_id]
+        )
 
 
 _snapshots: dict[tuple, Snapshot] = {}
@@ -147,7 +160,10 @@ def cluster_snapshot(cluster: Cluster) -> Snapshot:
             return cached
     rows = candidate_rows(cluster, lock=True)
     return Snapshot(
-        cluster.event_seq, ClusterState(instance_inputs(rows)), {r.instance_id: r.pk for r in rows}
+        cluster.event_seq,
+        ClusterState(instance_inputs(rows)),
+        {r.instance_id: r.pk for r in rows},
+        {r.instance_id: tuple(getattr(r, f) for f in IDENTITY_FIELDS) for r in rows},
     )
 
 

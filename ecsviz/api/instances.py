@@ -80,7 +80,8 @@ def register_container_instance(params: dict, context: Context) -> dict:
         **resource_arguments(params.get("totalResources") or []),
         **split_attributes(params.get("attributes") or []),
     )
-    return {"containerInstance": instance_shape(row.pk, context)}
+    # A new instance has no tasks yet: its counts are zero, with no need to read it back.
+    return {"containerInstance": serializers.container_instance(row, context.region)}
 
 
 def instance_shape(pk: int, context: Context) -> dict:

@@ -25,14 +25,24 @@ LIST_FILTERS = ("containerInstance", "family", "serviceName", "launchType")
 
 
 def tasks_answer(result: RunTaskResult, context: Context) -> dict:
-    rows = serializers.task_rows(Task.objects.filter(pk__in=[t.pk for t in result.tasks]))
-    by_pk = {row.pk: row for row in rows}
     return {
-        "tasks": [serializers.task(by_pk[t.pk], context.region) for t in result.tasks],
+        "tasks": [serializers.task(row, context.region) for row in answer_rows(result.tasks)],
         "failures": [
             {**f, "arn": serializers.regional(f["arn"], context.region)} for f in result.failures
         ],
     }
+
+
+def answer_rows(tasks: list[Task]) -> list[Task]:
+    """The tasks with what `serializers.task` reads: as they are if RunTask attached it."""
+    related = [
+        Task._meta.get_field(f) for f in ("cluster", "task_definition", "container_instance")
+    ]
+    if all(field.is_cached(task) for task in tasks for field in related):
+        return tasks
+    rows = serializers.task_rows(Task.objects.filter(pk__in=[t.pk for t in tasks]))
+    by_pk = {row.pk: row for row in rows}
+    return [by_pk[t.pk] for t in tasks]
 
 
 @operation("RunTask")

@@ -6,7 +6,8 @@ import secrets
 import uuid
 from collections import defaultdict
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from ecsviz.clock import transition_delay
@@ -158,17 +159,60 @@ def write_placements(
                 task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
             )
         )
-    Task.objects.bulk_create(tasks)
+    insert_tasks(tasks)
     reserve(instances, pks, result)
     return tasks
 
 
+def insert_tasks(tasks: list[Task]) -> None:
+    """INSERT the new tasks in one statement and set their ids, as bulk_create would.
+
+    The fields' own conversions run (pre_save, get_db_prep_save) but not bulk_create's compiler,
+    which on a 10-task RunTask costs several times what the statement does.
+    """
+    if not tasks:
+        return
+    fields = [field for field in Task._meta.concrete_fields if not field.primary_key]
+    params = [prepared(field, field.pre_save(task, True)) for task in tasks for field in fields]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(Task._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(tasks))} RETURNING {quote(Task._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for task, pk in zip(tasks, ids, strict=True):
+        task.pk = pk
+        task._state.adding, task._state.db = False, connection.alias
+
+
+def prepared(field: Field, value: object) -> object:
+    # NULL needs no conversion, and most of a new task's timestamps are still NULL.
+    return None if value is None else field.get_db_prep_save(value, connection)
+
+
+RESERVE_COLUMNS = (
+    "remaining_cpu = remaining_cpu - %s, remaining_memory = remaining_memory - %s, "
+    "enis_in_use = enis_in_use + %s, remaining_ports = %s, remaining_ports_udp = %s, "
+    "last_dynamic_port = %s, version = version + 1"
+)
+
+
 def reserve(instances: dict[str, Instance], pks: dict[str, int], result: PlacementResult) -> None:
-    """Subtract the placed tasks' CPU, memory, ENIs and static ports from their instances."""
+    """Subtract the placed tasks' CPU, memory, ENIs and static ports from their instances.
+
+    One parameterised UPDATE for every instance that received tasks (executemany: one statement
+    to prepare, and one round trip in psycopg's pipeline), with CPU, memory and ENIs relative to
+    the row, as F() expressions would write them.
+    """
     needs = result.needs
     placed: dict[str, list] = defaultdict(list)
     for placement in result.placements:
         placed[placement.instance_id].append(placement)
+    ports = ContainerInstance._meta.get_field("remaining_ports")
+    rows = []
     for instance_id, placements in placed.items():
         instance, n = instances[instance_id], len(placements)
         dynamic = [
@@ -177,12 +221,19 @@ def reserve(instances: dict[str, Instance], pks: dict[str, int], result: Placeme
             for b in bindings(needs, p.port_bindings)
             if b["dynamic"]
         ]
-        ContainerInstance.objects.filter(pk=pks[instance_id]).update(
-            remaining_cpu=F("remaining_cpu") - n * needs.cpu,
-            remaining_memory=F("remaining_memory") - n * needs.memory,
-            enis_in_use=F("enis_in_use") + (n if needs.uses_eni else 0),
-            remaining_ports=sorted(instance.reserved_ports | needs.static_ports),
-            remaining_ports_udp=sorted(instance.reserved_ports_udp | needs.static_ports_udp),
-            last_dynamic_port=dynamic[-1] if dynamic else instance.last_dynamic_port,
-            version=F("version") + 1,
+        tcp = sorted(instance.reserved_ports | needs.static_ports)
+        udp = sorted(instance.reserved_ports_udp | needs.static_ports_udp)
+        rows.append(
+            (
+                n * needs.cpu,
+                n * needs.memory,
+                n if needs.uses_eni else 0,
+                ports.get_db_prep_save(tcp, connection),
+                ports.get_db_prep_save(udp, connection),
+                dynamic[-1] if dynamic else instance.last_dynamic_port,
+                pks[instance_id],
+            )
         )
+    table = connection.ops.quote_name(ContainerInstance._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {RESERVE_COLUMNS} WHERE id = %s", rows)

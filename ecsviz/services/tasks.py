@@ -119,6 +119,9 @@ def task_run(
         extra={"clientToken": client_token, "requestDigest": digest} if client_token else {},
         task_ids=token_task_ids(target, client_token, count) if client_token else None,
     )
+    for task, placement in zip(tasks, result.placements, strict=True):
+        # The answer needs the instance's id and architecture: no need to read them back.
+        task.container_instance = snapshot.row(placement.instance_id)
     return finish_run(target, definition, snapshot, result, tasks)
 
 

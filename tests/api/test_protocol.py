@@ -126,3 +126,25 @@ def test_an_unknown_host_is_still_answered_in_json(endpoint):
     )
     assert (status, body["__type"]) == (400, "ClientException")
     assert "ALLOWED_HOSTS" in body["message"]
+
+
+def test_api_answers_carry_the_security_headers_of_every_page(endpoint):
+    """API calls skip the dashboard's middleware but not Django's security headers."""
+    status, headers, _ = raw_post(endpoint, b"{}", TARGET + "ListClusters")
+    assert status == 200
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert int(headers["Content-Length"]) > 0
+
+
+def test_only_a_post_to_the_root_with_a_target_takes_the_api_path():
+    from ecsviz.api.asgi import is_api_call
+
+    def scope(method: str = "POST", path: str = "/", target: bool = True) -> dict:
+        headers = [(b"host", b"127.0.0.1")] + ([(b"x-amz-target", b"X.Op")] if target else [])
+        return {"type": "http", "method": method, "path": path, "headers": headers}
+
+    assert is_api_call(scope())
+    assert not is_api_call(scope(target=False))
+    assert not is_api_call(scope(method="GET"))
+    assert not is_api_call(scope(path="/clusters/x/"))
