@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import F
 
 from ecsviz import arns
@@ -42,11 +42,30 @@ class Cluster(models.Model):
         The increment is a single UPDATE, so concurrent writers serialise on the cluster row and
         never share a number.
         """
-        Cluster.objects.filter(pk=self.pk).update(event_seq=F("event_seq") + 1)
-        self.event_seq = Cluster.objects.values_list("event_seq", flat=True).get(pk=self.pk)
-        return Event.objects.create(
+        self.event_seq = next_event_seq(self.pk)
+        event = Event.objects.create(
             cluster=self, seq=self.event_seq, kind=kind, message=message, payload=payload or {}
         )
+        # Browsers hear of the change only once it is committed, so a rolled-back write is never shown.
+        from ecsviz.live.notify import announce
+
+        transaction.on_commit(lambda: announce(self.pk, event.seq))
+        return event
+
+
+def next_event_seq(cluster_pk: int) -> int:
+    """Increment a cluster's event_seq and read it back, in one statement where SQL allows."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        Cluster.objects.filter(pk=cluster_pk).update(event_seq=F("event_seq") + 1)
+        return Cluster.objects.values_list("event_seq", flat=True).get(pk=cluster_pk)
+    # UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL): one round trip instead of two per write.
+    table = connection.ops.quote_name(Cluster._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",
+            [cluster_pk],
+        )
+        return cursor.fetchone()[0]
 
 
 class Event(models.Model):

@@ -13,7 +13,7 @@ def test_a_visitor_goes_from_the_list_to_a_cluster(page, live_server, balanced_c
     page.get_by_role("link", name="balanced").click()
     page.wait_for_url("**/clusters/balanced/")
     zones = page.locator("section.zone h2").all_inner_texts()
-    assert zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert zones == ["us-east-1a · 2", "us-east-1b · 2", "us-east-1c · 2"]
     assert page.locator("article.instance").count() == 6
     # The stylesheet loaded: zones sit side by side, not stacked.
     boxes = [page.locator("section.zone").nth(i).bounding_box() for i in range(3)]
