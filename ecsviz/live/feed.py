@@ -26,9 +26,9 @@ from ecsviz.models import Cluster
 logger = logging.getLogger(__name__)
 
 # At most 20 ticks a second: a burst of placements becomes a few frames, not hundreds, and a change
-# waits at most this long plus one render. 0.08 s (12.5 a second, nearer the "about 10")
-# measured p99 160 ms at 100 clients under 20 placements/s; 0.05 s measured 88 ms, within the
-# 100 ms target, for about 2 ms of browser work per tick (docs/performance.md, "Dashboard").
+# waits at most this long plus one render. An 80 ms pause (nearer the "about 10 a second")
+# measured p99 160 ms at 100 clients under 20 placements/s; 50 ms on the leading edge measured
+# 77 ms, within the 100 ms target, for about 2 ms of browser work per tick (docs/performance.md).
 TICK_INTERVAL = 0.05
 # Notes can be lost (a Redis hiccup); the feed looks at the sequence number this often anyway.
 POLL_INTERVAL = 0.5

@@ -93,12 +93,13 @@ def test_a_dropped_websocket_resyncs(chromium, db, classroom):
         page.wait_for_selector("#conn[data-state=offline]")
         definition = make_task_definition(family="late", cpu=128, memory=128)
         task_run(cluster=classroom, task_definition=definition)
+        classroom.refresh_from_db()
         server.start()
         page.wait_for_selector(".chip", timeout=15000)
         page.wait_for_selector("#conn[data-state=live]")
         assert page.evaluate("window.ecsvizLive.resyncs") >= 1
-        classroom.refresh_from_db()
-        assert page.locator("#totals").get_attribute("data-seq") == str(classroom.event_seq)
+        # At least the placement's number (the clock may already have moved the task on).
+        assert int(page.locator("#totals").get_attribute("data-seq")) >= classroom.event_seq
     finally:
         context.close()
         server.stop()

@@ -47,7 +47,10 @@ def test_cluster_page_shows_totals_and_price(client, balanced_cluster):
 def test_cluster_page_draws_a_chip_per_task_with_a_legend(client, balanced_cluster):
     """A running task is a chip on its instance's card, named in the legend and the timeline."""
     definition = make_task_definition(family="web", cpu=512, memory=1024)
-    result = task_run(cluster=balanced_cluster, task_definition=definition, count=2)
+    spread = [{"type": "spread", "field": "instanceId"}]
+    result = task_run(
+        cluster=balanced_cluster, task_definition=definition, count=2, placement_strategy=spread
+    )
     html = client.get("/clusters/balanced/").content.decode()
     assert html.count('class="chip c') == 2
     assert f"tasks/{result.tasks[0].task_id}/" in html

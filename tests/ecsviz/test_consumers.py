@@ -19,6 +19,19 @@ from tests.factories import make_cluster, make_instance, make_task_definition
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TICK = re.compile(r"^<!--tick from=(\d+) seq=(\d+)-->")
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    """The in-memory channel layer, whatever REDIS_URL says: one process, one event loop per test.
+
+    (The Redis layer across processes is tested in tests/browser/test_multiworker.py.)
+    """
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
+    }
+
+
 application = URLRouter(websocket_urlpatterns)
 
 
