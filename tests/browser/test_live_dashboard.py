@@ -75,6 +75,13 @@ def test_whatif_preview_then_apply(page, daphne):
     page.wait_for_selector(".chip.ghost")
     assert "1 task would no longer fit" in page.locator("#panel .preview").inner_text()
     assert card.locator(".chip").count() == 3
+    # On the grid too: the card under preview is outlined and exactly one chip is a ghost.
+    assert card.evaluate("e => getComputedStyle(e).outlineStyle") == "dashed"
+    ghosts = (
+        f"[...document.querySelectorAll('#instance-{instance.instance_id} .chip')]"
+        ".filter(c => getComputedStyle(c).outlineStyle === 'dashed').length"
+    )
+    assert page.evaluate(ghosts) == 1
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector("text=1 task stopped")
     page.wait_for_function(
@@ -156,3 +163,34 @@ def test_member_of_lights_up_matching_instances(page, daphne, classroom):
     page.fill("#id_member_of", "attribute:ecs.availability-zone ==")
     page.wait_for_selector("#query-check pre.caret")
     assert "^" in page.locator("#query-check pre.caret").inner_text()
+
+
+def test_why_not_explains_every_instance_for_the_run_form(page, daphne, classroom):
+    """A request that cannot fit: "Why not?" sends the form's fields and lists each verdict."""
+    make_task_definition(family="huge", cpu=4096, memory=512)
+    page.goto(f"{daphne.url}/clusters/classroom/")
+    page.select_option("#id_task_definition", label="huge:1")
+    page.get_by_role("button", name="Run task").click()
+    page.wait_for_selector("#run-form .result:has-text('failed')")
+    page.get_by_role("button", name="Why not?").click()
+    panel = page.locator("#explain-panel")
+    panel.wait_for()
+    text = panel.inner_text()
+    assert "Where would huge:1 go?" in text
+    assert "No instance can take it." in text
+    assert panel.locator("tbody tr").count() == 3
+    assert text.count("RESOURCE:CPU") == 3
+
+
+def test_where_would_it_go_names_the_chosen_instance(page, daphne, classroom):
+    """Asked before running, the engine names one instance and places nothing."""
+    make_task_definition(family="web", cpu=256, memory=256)
+    page.goto(f"{daphne.url}/clusters/classroom/")
+    page.fill("#id_member_of", "attribute:ecs.availability-zone == us-east-1c")
+    page.get_by_role("button", name="Where would it go?").click()
+    panel = page.locator("#explain-panel")
+    panel.wait_for()
+    assert "The engine would choose" in panel.inner_text()
+    assert panel.locator("tr.chosen").inner_text().count("us-east-1c") == 1
+    assert panel.inner_text().count("MemberOf placement constraint unsatisfied.") == 2
+    assert page.locator(".chip").count() == 0
