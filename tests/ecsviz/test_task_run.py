@@ -106,6 +106,7 @@ def test_why_here_shows_the_stored_scores(client, balanced_cluster, web):
     assert "<html" not in html
     assert "Why here?" in html
     assert "6 instances passed" in html
+    assert "<b>6</b> instances tied on every strategy" in html  # an empty cluster: all equal
     assert "seed 7" in html
 
 
