@@ -1,12 +1,14 @@
-""" "Why not?": the engine's verdict for every instance, for a RunTask request on today's cluster.
+""" "Why here?" and "why not?": the engine's verdict for every instance, in the side panel.
 
-Nothing is written: the engine is pure, and the explanation is the same decision RunTask would
-make now (same pipeline, same seed), with every instance's step, reason and shortfalls.
+"Why not?" asks the engine about a RunTask request on today's cluster. Nothing is written: the
+engine is pure, and the explanation is the same decision RunTask would make now (same pipeline,
+same seed). "Why here?" shows the verdicts stored with a placed task at the time it was placed.
 """
 
 from __future__ import annotations
 
-from ecsviz.models import Cluster, TaskDefinition
+from ecsviz.models import Cluster, ContainerInstance, TaskDefinition
+from ecsviz.services.task_placement import verdict_json
 from placement import PlacementError, PlacementRequest, explain, task_needs_from_definition
 from placement.adapters import candidate_rows, instance_inputs
 
@@ -31,17 +33,27 @@ def explain_run(
         result = explain(instance_inputs(rows), needs, request)
     except PlacementError as exc:
         return {"rows": [], "chosen": None, "error": str(exc)}
-    verdicts = []
-    for verdict in result.verdicts:
-        verdicts.append(
-            {
-                "instance": by_id.get(verdict.instance_id),
-                "step": verdict.step,
-                "reason": verdict.reason.text if verdict.reason else "",
-                "shortfalls": [str(s) for s in verdict.shortfalls],
-                "keys": [k for k in verdict.keys if k is not None],
-                "chosen": verdict.chosen,
-            }
-        )
-    verdicts.sort(key=lambda v: (not v["chosen"], bool(v["reason"]), v["reason"]))
-    return {"rows": verdicts, "chosen": by_id.get(result.instance_id), "error": ""}
+    verdicts = [verdict_json(verdict) for verdict in result.verdicts]
+    return {"rows": verdict_rows(verdicts, by_id), "chosen": by_id.get(result.instance_id)}
+
+
+def stored_verdicts(cluster: Cluster, placement: dict) -> list[dict]:
+    """A placed task's stored verdicts with their instances (deregistered ones included)."""
+    verdicts = placement.get("verdicts") or []
+    ids = [verdict["instance"] for verdict in verdicts]
+    instances = ContainerInstance.objects.filter(cluster=cluster, instance_id__in=ids)
+    return verdict_rows(verdicts, {row.instance_id: row for row in instances})
+
+
+def verdict_rows(verdicts: list[dict], instances: dict[str, ContainerInstance]) -> list[dict]:
+    """The chosen instance first, then the other candidates, then the dropped ones by reason."""
+    rows = [
+        {
+            **verdict,
+            "instance_id": verdict["instance"],
+            "instance": instances.get(verdict["instance"]),
+        }
+        for verdict in verdicts
+    ]
+    rows.sort(key=lambda row: (not row["chosen"], bool(row["reason"]), row["reason"]))
+    return rows

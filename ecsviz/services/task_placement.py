@@ -16,6 +16,7 @@ from ecsviz.services.task_requests import engine_error
 from placement import (
     ClusterState,
     Instance,
+    InstanceVerdict,
     PlacementError,
     PlacementRequest,
     PlacementResult,
@@ -23,6 +24,11 @@ from placement import (
     place,
     task_needs_from_definition,
 )
+
+# "Why here?" keeps every instance's verdict with each task on clusters a class reads at a glance
+# (dense mode starts above this too). Larger clusters keep the summary alone (candidates, counts
+# per reason, scores, ties, seed): ten tasks times thousands of verdicts would outweigh the rows.
+EXPLAIN_UP_TO = 50
 
 
 def place_tasks(
@@ -42,7 +48,7 @@ def place_tasks(
         request = PlacementRequest(
             count=count, strategies=strategies, constraints=constraints, seed=seed
         )
-        return place(instances, needs, request)
+        return place(instances, needs, request, explain=len(instances) <= EXPLAIN_UP_TO)
     except PlacementError as error:
         raise engine_error(error) from None
 
@@ -60,6 +66,26 @@ def explanation(result: PlacementResult, index: int) -> dict:
             for s in placement.scores
         ],
         "rejected": {str(reason): int(count) for reason, count in placement.rejected.items()},
+        **verdicts(result, index),
+    }
+
+
+def verdicts(result: PlacementResult, index: int) -> dict:
+    """{"verdicts": [...]} for one decision when the engine explained it, else nothing."""
+    if result.explanations is None:
+        return {}
+    return {"verdicts": [verdict_json(v) for v in result.explanations[index].verdicts]}
+
+
+def verdict_json(verdict: InstanceVerdict) -> dict:
+    """One instance's fate in one decision, as stored with the task and shown in the panel."""
+    return {
+        "instance": verdict.instance_id,
+        "step": verdict.step,
+        "reason": verdict.reason.text if verdict.reason else "",
+        "shortfalls": [str(s) for s in verdict.shortfalls],
+        "keys": [int(k) for k in verdict.keys if k is not None],
+        "chosen": verdict.chosen,
     }
 
 

@@ -43,13 +43,28 @@ def cluster_task(cluster, task_id: str) -> Task:
     return get_object_or_404(queryset, cluster=cluster, task_id=task_id)
 
 
+def task_panel(cluster, task: Task, error: str = "") -> dict:
+    """The task's facts and the engine's record of the decision that placed it."""
+    from ecsviz.live.explain import stored_verdicts
+    from ecsviz.services.task_placement import EXPLAIN_UP_TO
+
+    placement = task.placement or {}
+    return {
+        "cluster": cluster,
+        "task": task,
+        "explanation": placement,
+        "verdicts": stored_verdicts(cluster, placement),
+        "explain_up_to": EXPLAIN_UP_TO,
+        "error": error,
+    }
+
+
 @require_GET
 def task_detail(request: HtmxHttpRequest, name: str, task_id: str) -> HttpResponse:
     """One task and "why here?": the engine's scores for each instance it considered."""
     cluster = live_cluster(name)
     task = cluster_task(cluster, task_id)
-    context = {"cluster": cluster, "task": task, "explanation": task.placement or {}}
-    return render_region(request, "ecsviz/task_detail.html", "panel", context)
+    return render_region(request, "ecsviz/task_detail.html", "panel", task_panel(cluster, task))
 
 
 @require_POST
@@ -67,7 +82,7 @@ def task_stop(request: HtmxHttpRequest, name: str, task_id: str) -> HttpResponse
     if not request.htmx and not error:
         return redirect("cluster_detail", name=cluster.name)
     task.refresh_from_db()
-    context = {"cluster": cluster, "task": task, "explanation": task.placement, "error": error}
+    context = task_panel(cluster, task, error=error)
     return render_region(
         request, "ecsviz/task_detail.html", "panel", context, status=400 if error else 200
     )

@@ -110,6 +110,34 @@ def test_why_here_shows_the_stored_scores(client, balanced_cluster, web):
     assert "seed 7" in html
 
 
+def test_why_here_lists_every_instance_as_the_decision_saw_it(client, balanced_cluster, web):
+    """The second task of a one-per-host request saw the first's instance refused, and says so."""
+    one_per_host = [{"type": "distinctInstance"}]
+    tasks = task_run(
+        cluster=balanced_cluster, task_definition=web, count=2, placement_constraints=one_per_host
+    ).tasks
+    html = client.get(f"/clusters/balanced/tasks/{tasks[1].task_id}/", **HTMX).content.decode()
+    table = html[html.index('class="listing small verdicts"') :]
+    assert table.count("<tr") == 7  # the header and six instances
+    assert table.count("chosen ✓") == 1
+    assert table.count("DistinctInstance placement constraint unsatisfied.") == 1
+    assert tasks[0].container_instance.ec2_instance_id in table
+    chosen_row = table[table.index('<tr class="chosen">') : table.index("chosen ✓")]
+    assert tasks[1].container_instance.ec2_instance_id in chosen_row
+
+
+def test_why_here_on_a_large_cluster_keeps_the_summary_only(
+    client, balanced_cluster, web, monkeypatch
+):
+    """Above the limit no verdicts are stored; the panel says where to ask instead."""
+    monkeypatch.setattr("ecsviz.services.task_placement.EXPLAIN_UP_TO", 5)
+    task = task_run(cluster=balanced_cluster, task_definition=web).tasks[0]
+    assert "verdicts" not in task.placement
+    html = client.get(f"/clusters/balanced/tasks/{task.task_id}/", **HTMX).content.decode()
+    assert "6 instances passed" in html
+    assert "Each instance's verdict is kept for clusters of up to 5 instances" in html
+
+
 def test_stop_moves_a_task_to_stopping(client, balanced_cluster, web):
     """StopTask with the reason typed in the panel."""
     task = task_run(cluster=balanced_cluster, task_definition=web).tasks[0]
