@@ -54,6 +54,7 @@ for family in ("web-static", "api-dynamic", "worker-soft-memory"):
     definition = TaskDefinition.objects.get(family=family)
     for _ in range(25):
         task_run(cluster="fleet", task_definition=definition, count=10, seed=_)
+advance(now=timezone.now() + timedelta(minutes=2))
 """
 
 
@@ -114,6 +115,7 @@ def photograph(base: str) -> None:
         page.screenshot(path=OUT / "what-if.png")
         page.locator(".chip a").first.click()
         page.wait_for_selector("#task-panel")
+        page.locator("#task-panel h3").scroll_into_view_if_needed()
         page.screenshot(path=OUT / "why-here.png")
         page.goto(f"{base}/clusters/fleet/")
         page.wait_for_selector("#conn[data-state=live]")
