@@ -52,11 +52,23 @@ STRATEGY_TEMPLATES = {
 }
 
 
+# botocore's report: 'Invalid type for parameter a[0].b, ...', 'Unknown parameter in a[0]: "b"',
+# 'Missing required parameter in input: "a"'.
+BOTOCORE_PATH = re.compile(
+    r'parameter (?:in (?P<parent>[\w\[\].]+): "(?P<member>\w+)"|(?P<path>[\w\[\].]+))'
+)
+
+
 def json_error_path(message: str, definition: dict, prefix: str = "") -> str:
     """Where in the uploaded JSON an ECS message points, for the inline error.
 
     ECS's messages name a container or a field; this finds the matching path in what was sent.
     """
+    if match := BOTOCORE_PATH.search(message):
+        # botocore's shape report names the member itself ("input" is the top level).
+        parent, member = match.group("parent"), match.group("member")
+        path = match.group("path") or (member if parent == "input" else f"{parent}.{member}")
+        return prefix + path
     containers = definition.get("containerDefinitions") or []
     if match := re.search(r"container '([^']*)'", message):
         for i, container in enumerate(containers):

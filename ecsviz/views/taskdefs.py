@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
+from ecsviz.api.model import operation_model, validate_input
 from ecsviz.errors import EcsError
 from ecsviz.forms import RunTaskForm, TaskDefinitionUploadForm
 from ecsviz.services.taskdefs import task_definition_register
@@ -20,6 +21,8 @@ def taskdef_upload(request: HtmxHttpRequest, name: str) -> HttpResponse:
         definition = dict(form.definition)
         tags = definition.pop("tags", None)
         try:
+            # The shapes first, as the API checks them: the control plane takes typed input.
+            validate_input(operation_model("RegisterTaskDefinition"), form.definition)
             registered = task_definition_register(definition=definition, tags=tags)
         except EcsError as exc:
             form.add_ecs_error(exc.message)

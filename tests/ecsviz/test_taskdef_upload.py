@@ -92,6 +92,25 @@ def test_a_hostile_container_name_is_echoed_as_text(client, balanced_cluster):
     assert "<img src" not in html
 
 
+@pytest.mark.parametrize(
+    ("member", "value", "expected"),
+    [
+        ("memory", "lots", "containerDefinitions[0].memory = &quot;lots&quot;: Invalid type for"),
+        ("portMappings", {"containerPort": 80}, "containerDefinitions[0].portMappings: Invalid"),
+        ("cpuShares", 256, "containerDefinitions[0].cpuShares = 256: Unknown parameter"),
+    ],
+)
+def test_wrong_shapes_are_refused_as_the_api_refuses_them(
+    client, balanced_cluster, member, value, expected
+):
+    """botocore's shape checks run before ECS's rules: the member's path, never a crash."""
+    container = {**WEB["containerDefinitions"][0], member: value}
+    response = upload(client, {**WEB, "containerDefinitions": [container]}, **HTMX)
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert not TaskDefinition.objects.exists()
+
+
 def test_broken_json_reports_line_and_column(client, balanced_cluster):
     """Syntax errors say where."""
     html = upload(client, '{"family": "x",\n  oops}', **HTMX).content.decode()
@@ -111,7 +130,8 @@ def test_without_htmx_errors_render_the_whole_page(client, balanced_cluster):
     html = response.content.decode()
     assert response.status_code == 400
     assert "<html" in html
-    assert "at least one container definition" in html
+    # The shape check comes first, as in the API: botocore's words, pointing at the member.
+    assert "containerDefinitions: Missing required parameter in input" in html
 
 
 def test_get_is_not_allowed(client, balanced_cluster):
