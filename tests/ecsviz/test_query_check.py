@@ -37,3 +37,10 @@ def test_no_match_says_nothing_would_be_placed(client, balanced_cluster):
 def test_an_empty_expression_says_nothing(client, balanced_cluster):
     """No expression, no highlight."""
     assert client.get("/clusters/balanced/query/?member_of=").content.decode().strip() == ""
+
+
+def test_an_expression_over_ecs_limit_says_so(client, balanced_cluster):
+    """2,001 characters: RunTask's limit, stated before anyone runs a task."""
+    expression = "attribute:ecs.availability-zone == us-east-1b or " * 41
+    html = client.get("/clusters/balanced/query/", {"member_of": expression[:2001]}).content
+    assert "Constraint expression must be at most 2000 characters." in html.decode()
