@@ -262,7 +262,7 @@ class WhatIfForm(forms.Form):
         return data
 
 
-class ForkForm(forms.Form):
-    """The name of a sandbox copy."""
+class ClusterNameForm(forms.Form):
+    """A cluster's name: a new one, or a sandbox copy."""
 
     name = forms.CharField(max_length=255)

@@ -12,6 +12,7 @@ handler400 = "ecsviz.api.views.bad_request"
 urlpatterns = [
     # AWS clients POST every ECS API call to the root; browsers GET the cluster list there.
     path("", api_or_page(views.cluster_list), name="cluster_list"),
+    path("clusters/", views.cluster_new, name="cluster_new"),
     path("clusters/<str:name>/", views.cluster_detail, name="cluster_detail"),
     path("clusters/<str:name>/events/", views.cluster_events, name="cluster_events"),
     path("clusters/<str:name>/query/", views.query_check, name="query_check"),

@@ -13,6 +13,7 @@ from ecsviz.views.clusters import (
     cluster_events,
     cluster_fork,
     cluster_list,
+    cluster_new,
     query_check,
 )
 from ecsviz.views.instances import (
@@ -31,6 +32,7 @@ __all__ = [
     "cluster_events",
     "cluster_fork",
     "cluster_list",
+    "cluster_new",
     "instance_add",
     "instance_deregister",
     "instance_detail",

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
-from ecsviz.forms import AddInstanceForm, ForkForm, RunTaskForm, TaskDefinitionUploadForm
+from ecsviz.forms import AddInstanceForm, ClusterNameForm, RunTaskForm, TaskDefinitionUploadForm
 from ecsviz.live import grid
 from ecsviz.models import Cluster
 
@@ -42,7 +42,7 @@ def cluster_page_context(request: HtmxHttpRequest, cluster: Cluster, **forms: ob
     context["run_form"] = forms.get("run_form") or RunTaskForm()
     context["upload_form"] = forms.get("upload_form") or TaskDefinitionUploadForm()
     context["instance_form"] = forms.get("instance_form") or AddInstanceForm()
-    context["fork_form"] = forms.get("fork_form") or ForkForm()
+    context["fork_form"] = forms.get("fork_form") or ClusterNameForm()
     context.update({k: v for k, v in forms.items() if not k.endswith("_form")})
     context["embed"] = request.GET.get("embed") == "1"
     return context

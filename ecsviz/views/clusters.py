@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from ecsviz.errors import EcsError
-from ecsviz.forms import ForkForm
+from ecsviz.forms import ClusterNameForm
 from ecsviz.live import grid
 from ecsviz.models import Cluster
 from ecsviz.views.base import (
@@ -25,6 +25,26 @@ from ecsviz.views.base import (
 @require_GET
 def cluster_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every cluster with its instance and running-task counts."""
+    return render_list(request, ClusterNameForm())
+
+
+@require_POST
+def cluster_new(request: HtmxHttpRequest) -> HttpResponse:
+    """CreateCluster from the list, then its page (an existing name opens it: ECS's is idempotent)."""
+    from ecsviz.services.clusters import cluster_create
+
+    form = ClusterNameForm(request.POST)
+    if form.is_valid():
+        try:
+            cluster = cluster_create(name=form.cleaned_data["name"])
+        except EcsError as exc:
+            form.add_error("name", exc.message)
+        else:
+            return redirect("cluster_detail", name=cluster.name)
+    return render_list(request, form, status=400)
+
+
+def render_list(request: HtmxHttpRequest, form: ClusterNameForm, status: int = 200) -> HttpResponse:
     clusters = Cluster.objects.exclude(status=Cluster.Status.INACTIVE).annotate(
         instance_count=Count(
             "container_instances",
@@ -33,7 +53,8 @@ def cluster_list(request: HtmxHttpRequest) -> HttpResponse:
         ),
         task_count=Count("tasks", filter=Q(tasks__desired_status="RUNNING"), distinct=True),
     )
-    return render(request, "ecsviz/cluster_list.html", {"clusters": clusters})
+    context = {"clusters": clusters, "form": form}
+    return render(request, "ecsviz/cluster_list.html", context, status=status)
 
 
 @require_GET
@@ -91,7 +112,7 @@ def cluster_fork(request: HtmxHttpRequest, name: str) -> HttpResponse:
     from ecsviz.services.fork import cluster_fork as fork
 
     cluster = live_cluster(name)
-    form = ForkForm(request.POST)
+    form = ClusterNameForm(request.POST)
     error = ""
     if form.is_valid():
         try:

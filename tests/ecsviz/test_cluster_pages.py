@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecsviz.models import Cluster
 from ecsviz.services.tasks import task_run
 from tests.factories import make_cluster, make_instance, make_task_definition
 
@@ -25,6 +26,24 @@ def test_cluster_list_links_each_cluster(client, balanced_cluster, empty_cluster
 def test_cluster_list_rejects_put(client):
     """Reading pages are GET only."""
     assert client.put("/").status_code == 405
+
+
+def test_a_cluster_created_from_the_list_opens_its_page(client):
+    """CreateCluster through the control plane: one event, then the new, empty cluster's page."""
+    response = client.post("/clusters/", {"name": "lab-1"})
+    assert response.status_code == 302
+    assert response.url == "/clusters/lab-1/"
+    cluster = Cluster.objects.get(name="lab-1")
+    assert list(cluster.events.values_list("kind", flat=True)) == ["cluster.created"]
+    assert "No container instances registered" in client.get(response.url).content.decode()
+
+
+def test_a_bad_cluster_name_is_refused_on_the_list(client, balanced_cluster):
+    """ECS's naming rule, inline; nothing created."""
+    response = client.post("/clusters/", {"name": "lab 1!"})
+    assert response.status_code == 400
+    assert "Cluster name can have up to 255 characters" in response.content.decode()
+    assert not Cluster.objects.filter(name="lab 1!").exists()
 
 
 def test_cluster_page_groups_instances_by_zone(client, balanced_cluster):
