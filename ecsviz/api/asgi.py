@@ -11,6 +11,7 @@ request goes to Django unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import uuid
@@ -27,6 +28,7 @@ from django.middleware.security import SecurityMiddleware
 from ecsviz.api import views  # noqa: F401  (registers every operation's handler)
 from ecsviz.api.protocol import error_response, handle
 from ecsviz.errors import ClientException, ServerException
+from ecsviz.live import notify
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ class ApiRouter:
         body = await read_body(receive)
         if body is None:
             return
+        # The call's thread hands its change notes to this loop instead of waiting on it.
+        notify.serving_loop.set(asyncio.get_running_loop())
         response = await self.answer(scope, body)
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
         if not response.has_header("Content-Length"):
