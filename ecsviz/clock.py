@@ -43,19 +43,23 @@ def advance(
 
 
 def due_clusters(now: datetime, cluster_id: int | None) -> dict[int, str]:
-    """The clusters (id: name) with a task due by `now` (the indexed next_transition_at).
+    """The clusters (id: name) with a task due by `now`.
 
     Every API call asks this, so it is one statement without the ORM's compiling.
     """
     quote = connection.ops.quote_name
     field = Task._meta.get_field("next_transition_at")
-    # The due tasks in a subquery of their own: SQLite (without ANALYZE statistics) would rather
-    # scan every task by an index on cluster_id than range over next_transition_at's index.
-    due = f"SELECT cluster_id FROM {quote(Task._meta.db_table)} WHERE next_transition_at <= %s"
+    # Per cluster, one probe of the (cluster, next_transition_at) index: clusters are few, tasks
+    # many. (A scalar subquery with LIMIT, since PostgreSQL without statistics turns EXISTS
+    # into a hash of every due task.)
+    sql = (
+        f"SELECT c.id, c.name FROM {quote(Cluster._meta.db_table)} c WHERE (SELECT t.id "
+        f"FROM {quote(Task._meta.db_table)} t WHERE t.cluster_id = c.id "
+        "AND t.next_transition_at <= %s LIMIT 1) IS NOT NULL"
+    )
     params = [field.get_db_prep_value(now, connection)]
-    sql = f"SELECT id, name FROM {quote(Cluster._meta.db_table)} WHERE id IN ({due})"
     if cluster_id is not None:
-        sql += " AND id = %s"
+        sql += " AND c.id = %s"
         params.append(cluster_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -115,12 +115,20 @@ class ApiRouter:
         body = await read_body(receive)
         if body is None:
             return
-        # The call's thread hands its change notes to this loop instead of waiting on it.
-        notify.serving_loop.set(asyncio.get_running_loop())
-        response = await self.answer(scope, body)
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
-        if not response.has_header("Content-Length"):
-            headers.append((b"content-length", str(len(response.content)).encode()))
-        start = {"type": "http.response.start", "status": response.status_code}
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": response.content})
+        # The call's change notes go out once its answer has (ecsviz.live.notify.HeldNotes).
+        held = notify.HeldNotes(asyncio.get_running_loop())
+        notify.held_notes.set(held)
+        try:
+            response = await self.answer(scope, body)
+            await send_response(send, response)
+        finally:
+            held.release()
+
+
+async def send_response(send, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
+    if not response.has_header("Content-Length"):
+        headers.append((b"content-length", str(len(response.content)).encode()))
+    start = {"type": "http.response.start", "status": response.status_code}
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})

@@ -5,16 +5,46 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-# The event loop serving the current request, set by the ECS API's ASGI front and inherited by
-# the worker thread that runs the call: there a note is handed to the loop instead of waited for.
-serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
-    "serving_loop", default=None
+
+class HeldNotes:
+    """The notes of one ECS API request, sent by its event loop once the answer is out.
+
+    The call's worker thread neither waits for the loop nor wakes it in the middle of the call
+    (waking it costs the thread the GIL while the loop runs). A note that comes after the answer
+    went out (a call still committing when its client left) is handed to the loop at once.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.notes: list[tuple[int, int]] = []
+        self.released = False
+        self.lock = threading.Lock()
+
+    def add(self, cluster_id: int, seq: int) -> None:
+        with self.lock:
+            if not self.released:
+                self.notes.append((cluster_id, seq))
+                return
+        self.loop.call_soon_threadsafe(send_soon, [(cluster_id, seq)])
+
+    def release(self) -> None:
+        """On the loop: send what was held, and from now on every note as it comes."""
+        with self.lock:
+            self.released = True
+            notes, self.notes = self.notes, []
+        send_soon(notes)
+
+
+# Set by the ECS API's ASGI front for each request; its worker thread inherits it.
+held_notes: contextvars.ContextVar[HeldNotes | None] = contextvars.ContextVar(
+    "held_notes", default=None
 )
 # Notes being sent: the loop keeps only weak references to its tasks.
 _sending: set[asyncio.Task] = set()
@@ -33,18 +63,21 @@ def group_name(cluster_id: int) -> str:
     return f"cluster-{cluster_id}"
 
 
+def note(seq: int) -> dict:
+    return {"type": "cluster.changed", "seq": seq}
+
+
 def announce(cluster_id: int, seq: int) -> None:
     """Send the note; never let a broken channel layer undo or fail a committed write."""
     layer = get_channel_layer()
     if layer is None:
         return
-    loop = serving_loop.get()
-    if loop is not None:
+    held = held_notes.get()
+    if held is not None:
         try:
-            # The write is committed: its thread answers the client while the loop sends.
-            loop.call_soon_threadsafe(start_sending, layer, cluster_id, seq)
+            held.add(cluster_id, seq)
             return
-        except RuntimeError:  # the loop has closed (the server is stopping): send it here
+        except RuntimeError:  # its loop has closed (the server is stopping): send it here
             pass
     if running_loop():
         # A thread that runs an event loop cannot block on one (a test driving Playwright's sync
@@ -57,19 +90,24 @@ def announce(cluster_id: int, seq: int) -> None:
         logger.warning("could not announce cluster %s seq %s", cluster_id, seq, exc_info=True)
 
 
-def note(seq: int) -> dict:
-    return {"type": "cluster.changed", "seq": seq}
-
-
-def start_sending(layer, cluster_id: int, seq: int) -> None:
-    """On the serving loop: send the note as a task of its own, kept until it is done."""
-    task = asyncio.ensure_future(send(layer, cluster_id, seq))
+def send_soon(notes: list[tuple[int, int]]) -> None:
+    """On the event loop: send the notes in a task of their own, kept until it is done."""
+    layer = get_channel_layer()
+    if not notes or layer is None:
+        return
+    task = asyncio.ensure_future(send(layer, notes))
     _sending.add(task)
     task.add_done_callback(_sending.discard)
 
 
-async def send(layer, cluster_id: int, seq: int) -> None:
-    try:
-        await layer.group_send(group_name(cluster_id), note(seq))
-    except Exception:
-        logger.warning("could not announce cluster %s seq %s", cluster_id, seq, exc_info=True)
+async def send(layer, notes: list[tuple[int, int]]) -> None:
+    # A feed reads every event after the last sequence number it saw, so for each cluster the
+    # highest number is the whole news (a RunTask's clock move and placement are two events).
+    latest: dict[int, int] = {}
+    for cluster_id, seq in notes:
+        latest[cluster_id] = max(seq, latest.get(cluster_id, 0))
+    for cluster_id, seq in latest.items():
+        try:
+            await layer.group_send(group_name(cluster_id), note(seq))
+        except Exception:
+            logger.warning("could not announce cluster %s seq %s", cluster_id, seq, exc_info=True)

@@ -84,3 +84,11 @@ def first(
             raise TransactionManagementError("A row lock needs a transaction.")
         sql += " FOR UPDATE"
     return next(iter(model.objects.raw(sql, params)), None)
+
+
+def exists(model: type[Model], where: str, params: list) -> bool:
+    """Whether a row of `model` matches a SQL condition on its own columns."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", params)
+        return cursor.fetchone() is not None

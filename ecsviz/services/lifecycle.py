@@ -92,25 +92,22 @@ class Due(NamedTuple):
 def due_tasks(cluster_id: int, now: datetime) -> list[Due]:
     """The cluster's tasks due by `now` with their instances' ids, locked where rows lock.
 
-    A plain statement: the clock runs inside every RunTask, where the ORM's query cost more than
-    the move itself.
+    A plain statement (the clock runs inside every RunTask, where the ORM's query cost more than
+    the move itself), by the (cluster, next_transition_at) index.
     """
     quote = connection.ops.quote_name
-    tasks = quote(Task._meta.db_table)
-    # Due tasks by next_transition_at's index in a subquery: SQLite without ANALYZE statistics
-    # would rather read every task of the cluster by its cluster_id index.
     sql = (
-        f"SELECT t.id, t.task_id, t.last_status, i.instance_id FROM {tasks} t "
+        f"SELECT t.id, t.task_id, t.last_status, i.instance_id "
+        f"FROM {quote(Task._meta.db_table)} t "
         f"LEFT JOIN {quote(ContainerInstance._meta.db_table)} i ON i.id = t.container_instance_id "
-        f"WHERE t.id IN (SELECT id FROM {tasks} WHERE next_transition_at <= %s) "
-        "AND t.cluster_id = %s ORDER BY t.id"
+        "WHERE t.cluster_id = %s AND t.next_transition_at <= %s ORDER BY t.id"
     )
     if connection.features.has_select_for_update_of:
         # Only the task rows: releasing resources locks the instance rows it changes itself.
         sql += " FOR UPDATE OF t"
     due = Task._meta.get_field("next_transition_at").get_db_prep_value(now, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [due, cluster_id])
+        cursor.execute(sql, [cluster_id, due])
         return [Due(*row) for row in cursor.fetchall()]
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ecsviz import arns
 from ecsviz.clock import transition_delay
 from ecsviz.errors import ConflictException, InvalidParameterException
-from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition
+from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition, sql
 from ecsviz.services.clusters import cluster_get
 from ecsviz.services.instances import container_instances_find, missing_failure
 from ecsviz.services.lifecycle import advance_locked
@@ -51,12 +51,11 @@ def token_task_ids(cluster: Cluster, client_token: str, count: int) -> list[str]
 def replayed_run(cluster: Cluster, client_token: str, digest: str) -> RunTaskResult | None:
     """The tasks an earlier call with this clientToken started, if it was the same request."""
     ids = token_task_ids(cluster, client_token, MAX_RUN_TASK_COUNT)
-    # By task id alone, through its unique index (boto3 sends a clientToken with every RunTask):
-    # with the cluster in the WHERE too, SQLite reads every task of the cluster by that index.
-    found = Task.objects.filter(task_id__in=ids).order_by("pk")
-    earlier = [task for task in found if task.cluster_id == cluster.pk]
-    if not earlier:
+    # boto3 sends a new clientToken with every RunTask, so first a plain probe for the one id any
+    # earlier call would have written (its first task's), by the unique index on task_id.
+    if not sql.exists(Task, "task_id = %s AND cluster_id = %s", [ids[0], cluster.pk]):
         return None
+    earlier = list(Task.objects.filter(cluster=cluster, task_id__in=ids).order_by("pk"))
     if any(task.placement.get("requestDigest") != digest for task in earlier):
         raise ConflictException(
             "The clientToken was already used for a RunTask request with different parameters."

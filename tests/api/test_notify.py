@@ -35,42 +35,73 @@ def on(loop: asyncio.AbstractEventLoop, coroutine, timeout: float = 5):
     return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
 
-def announce_from_worker(loop: asyncio.AbstractEventLoop, cluster_id: int, seq: int) -> None:
-    """`announce` as an API worker thread calls it: with the request's serving loop set."""
+def announce_from_worker(held: notify.HeldNotes, cluster_id: int, seq: int) -> None:
+    """`announce` as an API worker thread calls it: with its request's held notes set."""
 
     def worker() -> None:
-        notify.serving_loop.set(loop)
+        notify.held_notes.set(held)
         notify.announce(cluster_id, seq)
 
     contextvars.copy_context().run(worker)
 
 
-def test_a_worker_hands_its_note_to_the_serving_loop_without_waiting(serving_loop):
-    """announce returns while the loop is still busy; the note arrives once the loop is free."""
+def listen(loop: asyncio.AbstractEventLoop, cluster_id: int) -> str:
     layer = get_channel_layer()
-    channel = on(serving_loop, layer.new_channel())
-    on(serving_loop, layer.group_add(notify.group_name(7), channel))
-    busy, release = threading.Event(), threading.Event()
+    channel = on(loop, layer.new_channel())
+    on(loop, layer.group_add(notify.group_name(cluster_id), channel))
+    return channel
+
+
+def receive(loop: asyncio.AbstractEventLoop, channel: str, timeout: float = 5) -> dict:
+    return on(loop, asyncio.wait_for(get_channel_layer().receive(channel), timeout))
+
+
+async def release(held: notify.HeldNotes) -> None:
+    """As the ASGI front does, on the loop, once the answer is out."""
+    held.release()
+
+
+def test_notes_wait_for_the_answer_then_go_once_per_cluster(serving_loop):
+    """Nothing is sent while the call runs; on release, each cluster hears its latest number."""
+    channel = listen(serving_loop, 7)
+    held = notify.HeldNotes(serving_loop)
+    announce_from_worker(held, 7, 41)
+    announce_from_worker(held, 7, 42)
+    with pytest.raises(TimeoutError):
+        receive(serving_loop, channel, timeout=0.2)
+    on(serving_loop, release(held))
+    assert receive(serving_loop, channel) == {"type": "cluster.changed", "seq": 42}
+    with pytest.raises(TimeoutError):
+        receive(serving_loop, channel, timeout=0.2)
+
+
+def test_a_note_after_the_answer_goes_at_once_without_waiting(serving_loop):
+    """A call still committing after its answer went out hands its note to the busy loop."""
+    channel = listen(serving_loop, 8)
+    held = notify.HeldNotes(serving_loop)
+    on(serving_loop, release(held))
+    busy, free = threading.Event(), threading.Event()
 
     def block_the_loop() -> None:
         busy.set()
-        release.wait(5)
+        free.wait(5)
 
     serving_loop.call_soon_threadsafe(block_the_loop)
     assert busy.wait(5)
-    announce_from_worker(serving_loop, 7, 42)  # would hang here if it waited for the loop
-    release.set()
-    message = on(serving_loop, asyncio.wait_for(layer.receive(channel), 5))
-    assert message == {"type": "cluster.changed", "seq": 42}
+    announce_from_worker(held, 8, 5)  # would hang here if it waited for the loop
+    free.set()
+    assert receive(serving_loop, channel)["seq"] == 5
 
 
-def test_a_closed_serving_loop_falls_back_to_sending_in_the_thread():
-    """A stopping server's closed loop cannot take the note: it is sent from the thread."""
+def test_a_closed_loop_falls_back_to_sending_in_the_thread():
+    """A stopping server's closed loop cannot take a late note: it is sent from the thread."""
     closed = asyncio.new_event_loop()
+    held = notify.HeldNotes(closed)
+    held.release()  # nothing held: nothing for the loop to send
     closed.close()
     layer = get_channel_layer()
     channel = asyncio.run(layer.new_channel())
-    asyncio.run(layer.group_add(notify.group_name(8), channel))
-    announce_from_worker(closed, 8, 3)
+    asyncio.run(layer.group_add(notify.group_name(9), channel))
+    announce_from_worker(held, 9, 3)
     message = asyncio.run(asyncio.wait_for(layer.receive(channel), 5))
     assert message["seq"] == 3
