@@ -82,11 +82,12 @@ def append_event(event: Event) -> None:
 
     Every write appends an event; on PostgreSQL each statement is a round trip to the server.
     """
+    db = sql.current()
     fields = [f for f in Event._meta.concrete_fields if f.name not in ("id", "seq")]
-    values = [sql.prepared(f, f.pre_save(event, True)) for f in fields]
-    quote = connection.ops.quote_name
+    values = [sql.prepared(f, f.pre_save(event, True), db) for f in fields]
+    quote = db.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(
             f"WITH next AS (UPDATE {quote(Cluster._meta.db_table)} SET event_seq = event_seq + 1 "
             "WHERE id = %s RETURNING event_seq) "
@@ -95,7 +96,7 @@ def append_event(event: Event) -> None:
             [event.cluster_id, *values],
         )
         event.pk, event.seq = cursor.fetchone()
-    event._state.adding, event._state.db = False, connection.alias
+    event._state.adding, event._state.db = False, db.alias
 
 
 class Event(models.Model):

@@ -6,7 +6,6 @@ import secrets
 import uuid
 from collections import defaultdict
 
-from django.db import connection
 from django.utils import timezone
 
 from ecsviz.clock import transition_delay
@@ -99,13 +98,16 @@ PER_TASK_FIELDS = (
 )
 
 
+CLUSTER, DEFINITION = Task._meta.get_field("cluster"), Task._meta.get_field("task_definition")
+
+
 def common_fields(
     *, cluster: Cluster, definition: TaskDefinition, needs: TaskNeeds, **fields: object
 ) -> dict:
-    """The fields every task of one placement shares."""
+    """The fields every task of one placement shares (the rows by id: see `new_task`)."""
     return {
-        "cluster": cluster,
-        "task_definition": definition,
+        "cluster_id": cluster.pk,
+        "task_definition_id": definition.pk,
         "group": needs.group,
         "last_status": Task.Status.PROVISIONING if needs.uses_eni else Task.Status.PENDING,
         "cpu": needs.cpu,
@@ -150,16 +152,19 @@ def write_placements(
         details = {**explanation(result, index), **extra}
         if result.needs.uses_eni and network_configuration:
             details["eni"] = eni_details(network_configuration)
-        tasks.append(
-            Task(
-                **common,
-                task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
-                container_instance_id=pks[placement.instance_id],
-                availability_zone=instances[placement.instance_id].availability_zone,
-                network_bindings=bindings(result.needs, placement.port_bindings),
-                placement=details,
-            )
+        task = Task(
+            **common,
+            task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
+            container_instance_id=pks[placement.instance_id],
+            availability_zone=instances[placement.instance_id].availability_zone,
+            network_bindings=bindings(result.needs, placement.port_bindings),
+            placement=details,
         )
+        # Given by id, then attached: the related descriptors' checks on assignment cost a
+        # third of building the task, and the answer reads the cluster and definition.
+        CLUSTER.set_cached_value(task, cluster)
+        DEFINITION.set_cached_value(task, definition)
+        tasks.append(task)
     sql.insert(tasks, varying=PER_TASK_FIELDS)
     reserve(instances, pks, result)
     return tasks
@@ -184,6 +189,7 @@ def reserve(instances: dict[str, Instance], pks: dict[str, int], result: Placeme
     for placement in result.placements:
         placed[placement.instance_id].append(placement)
     ports = ContainerInstance._meta.get_field("remaining_ports")
+    db = sql.current()
     rows = []
     for instance_id, placements in placed.items():
         instance, n = instances[instance_id], len(placements)
@@ -200,12 +206,12 @@ def reserve(instances: dict[str, Instance], pks: dict[str, int], result: Placeme
                 n * needs.cpu,
                 n * needs.memory,
                 n if needs.uses_eni else 0,
-                ports.get_db_prep_save(tcp, connection),
-                ports.get_db_prep_save(udp, connection),
+                ports.get_db_prep_save(tcp, db),
+                ports.get_db_prep_save(udp, db),
                 dynamic[-1] if dynamic else instance.last_dynamic_port,
                 pks[instance_id],
             )
         )
-    table = connection.ops.quote_name(ContainerInstance._meta.db_table)
-    with connection.cursor() as cursor:
+    table = db.ops.quote_name(ContainerInstance._meta.db_table)
+    with db.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {RESERVE_COLUMNS} WHERE id = %s", rows)
