@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from ecsviz import clock
+from ecsviz import arns, clock
 from ecsviz.api import encoding
 from ecsviz.api.model import (
     SerializationException,
@@ -23,7 +23,7 @@ from ecsviz.api.model import (
     target_prefix,
     validate_input,
 )
-from ecsviz.api.registry import OPERATIONS, Context
+from ecsviz.api.registry import OPERATIONS, OWN_CLOCK, Context
 from ecsviz.errors import EcsError, ServerException, UnsupportedFeatureException
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,13 @@ def unsupported(params: dict, context: Context) -> dict:
     )
 
 
+def own_clock_cluster(name: str, params: dict) -> str | None:
+    """The cluster whose clock the operation moves in its own transaction, if it does."""
+    if name not in OWN_CLOCK:
+        return None
+    return arns.resource_id(params.get("cluster") or "default")
+
+
 def call(request: HttpRequest, request_id: str) -> dict:
     """Run one API call: identify, parse, validate, advance the clock, dispatch."""
     name = operation_name(request.headers.get("X-Amz-Target", ""))
@@ -79,7 +86,7 @@ def call(request: HttpRequest, request_id: str) -> dict:
     params = parse_body(request.body)
     validate_input(operation, params)
     # The simulation clock moves lazily, so waiters work without a background worker.
-    clock.advance()
+    clock.advance(except_named=own_clock_cluster(name, params))
     context = Context(region=request_region(request), request_id=request_id, operation=name)
     return OPERATIONS.get(name, unsupported)(params, context)
 

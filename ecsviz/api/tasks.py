@@ -45,7 +45,7 @@ def answer_rows(tasks: list[Task]) -> list[Task]:
     return [by_pk[t.pk] for t in tasks]
 
 
-@operation("RunTask")
+@operation("RunTask", own_clock=True)
 def run_task(params: dict, context: Context) -> dict:
     if params.get("capacityProviderStrategy"):
         if params.get("launchType"):
@@ -74,7 +74,7 @@ def raise_unsupported(member: str) -> None:
     raise UnsupportedFeatureException(f"{member} is not supported by ecsviz yet.")
 
 
-@operation("StartTask")
+@operation("StartTask", own_clock=True)
 def start_task(params: dict, context: Context) -> dict:
     result = task_start(
         cluster=params.get("cluster"),

@@ -10,7 +10,7 @@ from ecsviz.errors import (
     ClusterNotFoundException,
     InvalidParameterException,
 )
-from ecsviz.models import Cluster
+from ecsviz.models import Cluster, sql
 from ecsviz.validation import check_name
 
 LIVE_INSTANCE_STATES = ("REGISTERING", "ACTIVE", "DRAINING")
@@ -21,11 +21,16 @@ def cluster_get(*, identifier: str | Cluster | None, for_update: bool = False) -
     if isinstance(identifier, Cluster):
         identifier = identifier.name
     name = arns.resource_id(identifier or "default")
-    queryset = Cluster.objects.select_for_update() if for_update else Cluster.objects
-    try:
-        return queryset.get(name=name, status=Cluster.Status.ACTIVE)
-    except Cluster.DoesNotExist:
-        raise ClusterNotFoundException() from None
+    # Every call looks its cluster up: a plain statement, not the ORM's (see ecsviz.models.sql).
+    row = sql.first(
+        Cluster,
+        "name = %s AND status = %s",
+        [name, Cluster.Status.ACTIVE.value],
+        for_update=for_update,
+    )
+    if row is None:
+        raise ClusterNotFoundException()
+    return row
 
 
 @transaction.atomic

@@ -6,12 +6,10 @@ import secrets
 import uuid
 from collections import defaultdict
 
-from django.db import connection
-from django.db.models import Field
 from django.utils import timezone
 
 from ecsviz.clock import transition_delay
-from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition
+from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition, sql
 from ecsviz.services.task_requests import engine_error
 from placement import (
     ClusterState,
@@ -116,32 +114,35 @@ def bindings(needs: TaskNeeds, placement_bindings: tuple) -> list[dict]:
     ]
 
 
-def new_task(
-    *,
-    cluster: Cluster,
-    definition: TaskDefinition,
-    instance: Instance,
-    pk: int,
-    result: PlacementResult,
-    index: int,
-    **fields: object,
-) -> Task:
-    needs = result.needs
-    return Task(
-        cluster=cluster,
-        container_instance_id=pk,
-        task_definition=definition,
-        group=needs.group,
-        availability_zone=instance.availability_zone,
-        last_status=Task.Status.PROVISIONING if needs.uses_eni else Task.Status.PENDING,
-        cpu=needs.cpu,
-        memory=needs.memory,
-        static_ports=sorted(needs.static_ports),
-        static_ports_udp=sorted(needs.static_ports_udp),
-        uses_eni=needs.uses_eni,
-        network_bindings=bindings(needs, result.placements[index].port_bindings),
+# What differs between the tasks of one call; every other field is the same on all of them.
+PER_TASK_FIELDS = (
+    "task_id",
+    "container_instance",
+    "availability_zone",
+    "network_bindings",
+    "placement",
+)
+
+
+CLUSTER, DEFINITION = Task._meta.get_field("cluster"), Task._meta.get_field("task_definition")
+
+
+def common_fields(
+    *, cluster: Cluster, definition: TaskDefinition, needs: TaskNeeds, **fields: object
+) -> dict:
+    """The fields every task of one placement shares (the rows by id: see `new_task`)."""
+    return {
+        "cluster_id": cluster.pk,
+        "task_definition_id": definition.pk,
+        "group": needs.group,
+        "last_status": Task.Status.PROVISIONING if needs.uses_eni else Task.Status.PENDING,
+        "cpu": needs.cpu,
+        "memory": needs.memory,
+        "static_ports": sorted(needs.static_ports),
+        "static_ports_udp": sorted(needs.static_ports_udp),
+        "uses_eni": needs.uses_eni,
         **fields,
-    )
+    }
 
 
 def write_placements(
@@ -163,60 +164,36 @@ def write_placements(
     `instances` are the engine's views of the instances as placement saw them (before this
     result); `pks` their row ids.
     """
-    due = timezone.now() + transition_delay()
+    common = common_fields(
+        cluster=cluster,
+        definition=definition,
+        needs=result.needs,
+        started_by=started_by or "",
+        overrides=overrides or {},
+        tags=tags or [],
+        next_transition_at=timezone.now() + transition_delay(),
+    )
     tasks = []
     for index, placement in enumerate(result.placements):
         details = {**explanation(result, index), **extra}
         if result.needs.uses_eni and network_configuration:
             details["eni"] = eni_details(network_configuration)
-        tasks.append(
-            new_task(
-                cluster=cluster,
-                definition=definition,
-                instance=instances[placement.instance_id],
-                pk=pks[placement.instance_id],
-                result=result,
-                index=index,
-                started_by=started_by or "",
-                overrides=overrides or {},
-                tags=tags or [],
-                placement=details,
-                next_transition_at=due,
-                task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
-            )
+        task = Task(
+            **common,
+            task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
+            container_instance_id=pks[placement.instance_id],
+            availability_zone=instances[placement.instance_id].availability_zone,
+            network_bindings=bindings(result.needs, placement.port_bindings),
+            placement=details,
         )
-    insert_tasks(tasks)
+        # Given by id, then attached: the related descriptors' checks on assignment cost a
+        # third of building the task, and the answer reads the cluster and definition.
+        CLUSTER.set_cached_value(task, cluster)
+        DEFINITION.set_cached_value(task, definition)
+        tasks.append(task)
+    sql.insert(tasks, varying=PER_TASK_FIELDS)
     reserve(instances, pks, result)
     return tasks
-
-
-def insert_tasks(tasks: list[Task]) -> None:
-    """INSERT the new tasks in one statement and set their ids, as bulk_create would.
-
-    The fields' own conversions run (pre_save, get_db_prep_save) but not bulk_create's compiler,
-    which on a 10-task RunTask costs several times what the statement does.
-    """
-    if not tasks:
-        return
-    fields = [field for field in Task._meta.concrete_fields if not field.primary_key]
-    params = [prepared(field, field.pre_save(task, True)) for task in tasks for field in fields]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(Task._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(tasks))} RETURNING {quote(Task._meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for task, pk in zip(tasks, ids, strict=True):
-        task.pk = pk
-        task._state.adding, task._state.db = False, connection.alias
-
-
-def prepared(field: Field, value: object) -> object:
-    # NULL needs no conversion, and most of a new task's timestamps are still NULL.
-    return None if value is None else field.get_db_prep_save(value, connection)
 
 
 RESERVE_COLUMNS = (
@@ -238,6 +215,7 @@ def reserve(instances: dict[str, Instance], pks: dict[str, int], result: Placeme
     for placement in result.placements:
         placed[placement.instance_id].append(placement)
     ports = ContainerInstance._meta.get_field("remaining_ports")
+    db = sql.current()
     rows = []
     for instance_id, placements in placed.items():
         instance, n = instances[instance_id], len(placements)
@@ -254,12 +232,12 @@ def reserve(instances: dict[str, Instance], pks: dict[str, int], result: Placeme
                 n * needs.cpu,
                 n * needs.memory,
                 n if needs.uses_eni else 0,
-                ports.get_db_prep_save(tcp, connection),
-                ports.get_db_prep_save(udp, connection),
+                ports.get_db_prep_save(tcp, db),
+                ports.get_db_prep_save(udp, db),
                 dynamic[-1] if dynamic else instance.last_dynamic_port,
                 pks[instance_id],
             )
         )
-    table = connection.ops.quote_name(ContainerInstance._meta.db_table)
-    with connection.cursor() as cursor:
+    table = db.ops.quote_name(ContainerInstance._meta.db_table)
+    with db.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {RESERVE_COLUMNS} WHERE id = %s", rows)

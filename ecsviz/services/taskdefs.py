@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ecsviz import arns
 from ecsviz.errors import ClientException, EcsError
-from ecsviz.models import TaskDefinition
+from ecsviz.models import TaskDefinition, sql
 from ecsviz.taskdef_rules import normalise_task_definition
 from placement import PlacementError, task_needs_from_definition
 
@@ -68,12 +68,16 @@ def task_definition_get(
     if isinstance(reference, TaskDefinition):
         return reference
     family, revision = split_reference(reference)
-    rows = TaskDefinition.objects.filter(family=family)
-    row = (
-        rows.filter(status="ACTIVE").order_by("-revision").first()
-        if revision is None
-        else rows.filter(revision=revision).first()
-    )
+    # Every RunTask looks its revision up: plain statements, not the ORM's (ecsviz.models.sql).
+    if revision is None:
+        row = sql.first(
+            TaskDefinition,
+            "family = %s AND status = %s",
+            [family, TaskDefinition.Status.ACTIVE.value],
+            order_by="revision DESC",
+        )
+    else:
+        row = sql.first(TaskDefinition, "family = %s AND revision = %s", [family, revision])
     if row is None:
         raise exception(message)
     return row

@@ -18,9 +18,10 @@ from django.utils import timezone
 from ecsviz import arns
 from ecsviz.clock import transition_delay
 from ecsviz.errors import ConflictException, InvalidParameterException
-from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition
+from ecsviz.models import Cluster, ContainerInstance, Task, TaskDefinition, sql
 from ecsviz.services.clusters import cluster_get
 from ecsviz.services.instances import container_instances_find, missing_failure
+from ecsviz.services.lifecycle import advance_locked
 from ecsviz.services.task_placement import place_tasks, write_placements
 from ecsviz.services.task_requests import (
     check_labels,
@@ -50,9 +51,11 @@ def token_task_ids(cluster: Cluster, client_token: str, count: int) -> list[str]
 def replayed_run(cluster: Cluster, client_token: str, digest: str) -> RunTaskResult | None:
     """The tasks an earlier call with this clientToken started, if it was the same request."""
     ids = token_task_ids(cluster, client_token, MAX_RUN_TASK_COUNT)
-    earlier = list(Task.objects.filter(cluster=cluster, task_id__in=ids).order_by("pk"))
-    if not earlier:
+    # boto3 sends a new clientToken with every RunTask, so first a plain probe for the one id any
+    # earlier call would have written (its first task's), by the unique index on task_id.
+    if not sql.exists(Task, "task_id = %s AND cluster_id = %s", [ids[0], cluster.pk]):
         return None
+    earlier = list(Task.objects.filter(cluster=cluster, task_id__in=ids).order_by("pk"))
     if any(task.placement.get("requestDigest") != digest for task in earlier):
         raise ConflictException(
             "The clientToken was already used for a RunTask request with different parameters."
@@ -79,6 +82,7 @@ def task_run(
 ) -> RunTaskResult:
     """Place `count` tasks (1-10) by the engine: resources, constraints, then strategies."""
     target = cluster_get(identifier=cluster, for_update=True)
+    snapshot = placement_view(target)
     definition = runnable_definition(task_definition)
     check_launch_type(launch_type)
     request = {
@@ -95,7 +99,6 @@ def task_run(
     digest = fingerprint(task_definition=definition.arn, **request)
     if client_token and (replay := replayed_run(target, client_token, digest)):
         return replay
-    snapshot = adapters.cluster_snapshot(target)
     result = place_tasks(
         instances=snapshot.state,
         definition=definition,
@@ -125,6 +128,20 @@ def task_run(
     return finish_run(target, definition, snapshot, result, tasks)
 
 
+def placement_view(cluster: Cluster) -> adapters.Snapshot:
+    """The cluster's state for placement once the clock has moved its due tasks.
+
+    The move happens here, in the placement's own transaction under the cluster lock it already
+    holds, instead of in a transaction of its own before every call. Tasks reaching RUNNING change
+    nothing placement reads, so the snapshot taken first still holds; tasks that stopped gave
+    resources back, so then the rows are read again.
+    """
+    snapshot = adapters.cluster_snapshot(cluster)
+    if advance_locked(cluster, timezone.now()).stopped:
+        snapshot = adapters.cluster_snapshot(cluster)
+    return snapshot
+
+
 def check_request(definition: TaskDefinition, request: dict) -> None:
     """RunTask's and StartTask's checks that need no instance."""
     check_network_configuration(definition, request["network_configuration"])
@@ -147,9 +164,11 @@ def finish_run(
 ) -> RunTaskResult:
     """Record the event and, once committed, carry the cluster's snapshot past this placement."""
     failures = result.failures_as_api(lambda i: arns.container_instance_arn(cluster.name, i))
-    old_seq = cluster.event_seq
     placed = [p.instance_id for p in result.placements]
     record_run(cluster, definition, tasks, placed, failures, "RunTask")
+    # From the sequence number the snapshot was read at: the clock may have moved tasks since
+    # (see `placement_view`). No other write to the cluster commits while its lock is held.
+    old_seq = snapshot.seq
     adapters.carry_forward(cluster, snapshot, old_seq, lambda state: state.apply(result))
     return RunTaskResult(tasks, failures)
 
@@ -192,6 +211,8 @@ def task_start(
 ) -> RunTaskResult:
     """One task on each named instance (at most ten): resources and memberOf still apply."""
     target = cluster_get(identifier=cluster, for_update=True)
+    # The clock moves in this transaction too (see `placement_view`), before the rows are read.
+    advance_locked(target, timezone.now())
     definition = runnable_definition(task_definition)
     if not 1 <= len(container_instances) <= 10:
         raise InvalidParameterException("containerInstances must have between 1 and 10 items.")
