@@ -45,8 +45,8 @@ class MemberOfCheck(Check):
         # runningTasksCount and task:group move as this request proposes tasks.
         self.dynamic = query.is_dynamic
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ~ctx.state.query_mask(self.query)
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.query_mask(self.query)
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         return not self.query(ctx.subject(i))
@@ -63,8 +63,8 @@ class DistinctInstanceCheck(Check):
 
     reason, dynamic = Reason.DISTINCT_INSTANCE, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ctx.group_counts > 0
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.group_counts <= 0
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         return True  # a task of the group was just proposed on i

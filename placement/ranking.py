@@ -23,13 +23,15 @@ import numpy as np
 
 from placement.context import PlacementContext
 from placement.results import StrategyScore
-from placement.strategies import Random, Strategy
+from placement.strategies import Keys, Random, Strategy
 
 __all__ = ["MAX_PACKED_BITS", "Draws", "Ranker"]
 
 MAX_PACKED_BITS = 52
 # Non-candidates sit above every packed key; increments (at most 2**52 in all) cannot overflow.
 _NOT_A_CANDIDATE = 1 << 62
+# tuple.__new__ builds a named tuple without its class's Python-level __new__.
+_new = tuple.__new__
 
 
 class Draws(Protocol):
@@ -47,100 +49,119 @@ class Ranker:
             if isinstance(strategy, Random):
                 break
             chain.append(strategy)
+        self.ctx = ctx
         self.ends_random = len(chain) < len(strategies)
         self.labels = [strategy.label for strategy in strategies[: len(chain) + 1]]
-        self.chain = chain
         started = [strategy.start_keys(ctx, count) for strategy in chain]
-        self.packed = sum(bits for _, bits in started) <= MAX_PACKED_BITS
+        self.packed = sum(keys.bits for keys in started) <= MAX_PACKED_BITS
         if self.packed:
-            self._pack(ctx, started)
+            shifts = self._pack(ctx, started)
+            columns = [self.combined] * len(started)
         else:
-            self.columns = [keys.copy() for keys, _ in started]
-            self.weights = [1] * len(chain)
-            self.shifts, self.masks = [0] * len(chain), [-1] * len(chain)
-        self._updates = [
-            (strategy.update, keys, weight)
-            for strategy, keys, weight in zip(chain, self.columns, self.weights, strict=True)
-        ]
+            shifts = [0] * len(started)
+            columns = [keys.values.copy() for keys in started]
+        self.columns = columns
         # Where each strategy's score sits in its key column, and how to read it.
         self._unpack = [
-            (shift, mask & strategy.score_mask, strategy.score_offset)
-            for strategy, shift, mask in zip(chain, self.shifts, self.masks, strict=True)
+            (
+                shift,
+                ((1 << keys.bits) - 1 if self.packed else -1) & keys.score_mask,
+                keys.score_offset,
+            )
+            for keys, shift in zip(started, shifts, strict=True)
         ]
-        self.moves_others = any(strategy.moves_others for strategy in chain)
+        # What a proposal changes: a step of the chosen row's own key per column (all summed
+        # into one when packed), and every row sharing its value for a spread over an attribute.
+        self._steps = _steps(started, columns, shifts, self.packed)
+        self._spreads = [
+            (column, _ValueIncrements(*keys.by_value, 1 << shift))
+            for keys, column, shift in zip(started, columns, shifts, strict=True)
+            if keys.by_value is not None
+        ]
+        # Whether a proposal can move other instances' keys (a spread over an attribute).
+        self.moves_others = bool(self._spreads)
+        # The scores of the best key, read last: every instance of a tie shares them.
+        self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
+        if not self.packed:  # the slow path's own methods hide the packed ones
+            self.select, self.proposed = self._select_narrowed, self._proposed_narrowed  # type: ignore[method-assign]
 
-    def _pack(self, ctx: PlacementContext, started: list[tuple[np.ndarray, int]]) -> None:
+    def _pack(self, ctx: PlacementContext, started: list[Keys]) -> list[int]:
         # The last strategy takes the lowest bits, each earlier one the bits above it.
-        self.shifts, self.masks, packed, shift = [], [], None, 0
-        for keys, bits in reversed(started):
-            shifted = keys << shift if shift else keys
+        shifts, packed, shift = [], None, 0
+        for keys in reversed(started):
+            shifted = keys.values << shift if shift else keys.values
             packed = shifted if packed is None else packed + shifted
-            self.shifts.insert(0, shift)
-            self.masks.insert(0, (1 << bits) - 1)
-            shift += bits
+            shifts.insert(0, shift)
+            shift += keys.bits
         self.combined = np.where(ctx.feasible, 0 if packed is None else packed, _NOT_A_CANDIDATE)
-        self.columns = [self.combined] * len(started)
-        self.weights = [1 << shift for shift in self.shifts]
-        # The rows tied for the best key, kept between decisions (None: scan again), and the
-        # position in it of the row picked last.
+        # The rows tied for the best key (a Python int), kept between decisions (None: scan
+        # again), and the position in it of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
+        self._best = 0
         self._picked = 0
+        return shifts
 
-    def select(
-        self, ctx: PlacementContext, rng: Draws
-    ) -> tuple[int, int, tuple[StrategyScore, ...]] | None:
-        """The chosen row, how many instances tied for it, and its scores; None if no candidate."""
-        if not ctx.counts[0]:
-            return None
-        tied = self._best_packed() if self.packed else self._best_narrowed(ctx)
+    def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
+        """The chosen row, how many instances tied for it, and its scores.
+
+        Only called while there is a candidate (``ctx.counts[0]``).
+        """
+        tied = self._tied
+        if tied is None:
+            combined = self.combined
+            self._best = best = combined.item(combined.argmin())
+            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
+            tied = self._tied = (combined == best).nonzero()[0]
         size = len(tied)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
         self._picked = picked = 0 if size == 1 else rng.randrange(size)
-        chosen = int(tied[picked])
-        return chosen, size, tuple(map(StrategyScore, self.labels, self.keys(ctx, chosen)))
+        # Every row of the tie has the best key, so its scores are the best key's.
+        scored = self._scored
+        if scored[0] != self._best:
+            scored = self._scored = (self._best, self._labelled(self.keys_of(self._best)))
+        return int(tied[picked]), size, scored[1]
 
-    def _best_packed(self) -> np.ndarray | list[int]:
-        if self._tied is None:
-            combined = self.combined
-            self._best = combined[combined.argmin()]
-            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
-            self._tied = (combined == self._best).nonzero()[0]
-        return self._tied
-
-    def _best_narrowed(self, ctx: PlacementContext) -> np.ndarray:
-        candidates = ctx.candidates()
+    def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
+        candidates = self.ctx.candidates()
         for keys in self.columns:
             values = keys[candidates]
             candidates = candidates[values == values.min()]
-        return candidates
+        size = len(candidates)
+        chosen = int(candidates[0 if size == 1 else rng.randrange(size)])
+        return chosen, size, self._labelled(self.keys(chosen))
 
-    def keys(self, ctx: PlacementContext, i: int) -> tuple[int | None, ...]:
-        """Instance ``i``'s score under each strategy of the chain (None for random)."""
-        if self.packed:
-            key = self.combined.item(i)  # one read, then each strategy's bits
-            found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
-        else:
-            unpack = zip(self.columns, self._unpack, strict=True)
-            found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
+    def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
+        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
+
+    def keys_of(self, key: int) -> tuple[int | None, ...]:
+        """Each strategy's score for a packed key (None for random)."""
+        found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
         return (*found, None) if self.ends_random else tuple(found)
 
-    def proposed(self, ctx: PlacementContext, i: int) -> None:
-        """Update the keys after a task was proposed on ``i`` (and ``i`` re-checked)."""
-        for update, keys, weight in self._updates:
-            update(keys, ctx, i, weight)
+    def keys(self, i: int) -> tuple[int | None, ...]:
+        """Instance ``i``'s score under each strategy of the chain (None for random)."""
         if self.packed:
-            if not ctx.feasible[i]:
-                self.combined[i] = _NOT_A_CANDIDATE
-            self._keep_tie(i)
+            return self.keys_of(self.combined.item(i))  # one read, then each strategy's bits
+        unpack = zip(self.columns, self._unpack, strict=True)
+        found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
+        return (*found, None) if self.ends_random else tuple(found)
 
-    def _keep_tie(self, i: int) -> None:
-        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
-        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
-        # by i alone, or by every row sharing i's value under a spread over an attribute.
+    def proposed(self, i: int, dropped: bool) -> None:
+        """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
+        combined = self.combined
+        for _, step in self._steps:
+            combined[i] += step
+        for _, increments in self._spreads:
+            combined += increments.increment(i)
+        if dropped:
+            combined[i] = _NOT_A_CANDIDATE
         tied = self._tied
         if tied is None:
             return
-        key, best = self.combined[i], self._best
+        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
+        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
+        # by i alone, or by every row sharing i's value under a spread over an attribute.
+        key, best = combined.item(i), self._best
         if key < best:
             self._best, self._tied = key, [i]  # a list indexes like the array, built faster
         elif len(tied) == 1:  # the tie was i alone
@@ -153,3 +174,37 @@ class Ranker:
         elif key > best:  # only i moved, and it sits at the position just picked
             picked = self._picked
             self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))
+
+    def _proposed_narrowed(self, i: int, dropped: bool) -> None:
+        # Non-candidates are left out by the narrowing itself.
+        for column, step in self._steps:
+            column[i] += step
+        for column, increments in self._spreads:
+            column += increments.increment(i)
+
+
+class _ValueIncrements:
+    """For a spread over an attribute: what a proposal adds to every key, per value."""
+
+    def __init__(self, codes: np.ndarray, masks: list[np.ndarray], weight: int) -> None:
+        self.codes, self.masks, self.weight = codes, masks, weight
+        self._made: dict[int, np.ndarray] = {}
+
+    def increment(self, i: int) -> np.ndarray:
+        """``weight`` for every instance sharing ``i``'s value, else 0 (made once per value)."""
+        value = self.codes.item(i)
+        made = self._made.get(value)
+        if made is None:
+            made = self._made[value] = self.masks[value].astype(np.int64) * self.weight
+        return made
+
+
+def _steps(
+    started: list[Keys], columns: list[np.ndarray], shifts: list[int], packed: bool
+) -> list[tuple[np.ndarray, int]]:
+    # (column, what a proposal adds to the chosen row's key) for every step that is not zero.
+    if packed:
+        # A negative step shifts as a negative int: the sum is the packed key's change.
+        own = sum(keys.step << shift for keys, shift in zip(started, shifts, strict=True))
+        return [(columns[0], own)] if own else []
+    return [(c, keys.step) for keys, c in zip(started, columns, strict=True) if keys.step]
