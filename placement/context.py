@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from placement.inputs import Instance, TaskNeeds
+from placement.inputs import Instance, PortMapping, TaskNeeds
 from placement.resources import Check, next_dynamic_ports
 from placement.results import Failure, PortBinding, Reason
 from placement.state import ClusterState
@@ -44,14 +44,8 @@ class PlacementContext:
         self.group_counts = state.group_counts(needs.group)
         self.proposed: dict[int, int] = {}
         self._dynamic_ports: dict[int, list[int]] = {}
-        self._static_bindings, self._fixed = _port_template(needs)
+        self._static_bindings, self._fixed, self._single = _port_template(needs)
         self._dynamic_count = len(needs.dynamic_mappings)
-        # The one mapping, when the task has one and it is dynamic: the common shape.
-        self._single = (
-            needs.port_mappings[0]
-            if needs.port_mappings == needs.dynamic_mappings and self._dynamic_count == 1
-            else None
-        )
         self._limits: dict[int, tuple[int, int]] = {}
         self._capacities, self._rechecks = _per_proposal(self, checks)
         self._touched: dict[int, int] = {}
@@ -270,12 +264,31 @@ def _per_proposal(
     return capacities, rechecks
 
 
-def _port_template(needs: TaskNeeds) -> tuple[tuple[PortBinding, ...], list[PortBinding | None]]:
-    # Every task's bindings when all ports are static, and per mapping its binding when
-    # static (the same for every task) or None.
+def _port_template(
+    needs: TaskNeeds,
+) -> tuple[tuple[PortBinding, ...], list[PortBinding | None], PortMapping | None]:
+    """Every task's bindings when all ports are static; per mapping its binding when static
+    (the same for every task) or None; and the mapping when it is the task's only one and
+    dynamic (the common shape, bound without the general loop)."""
+    if not needs.port_mappings:
+        return (), [], None
+    cached = _TEMPLATES.get(id(needs))
+    # The entry holds the needs themselves, so their id cannot be reused while it is kept.
+    if cached is not None and cached[0] is needs:
+        return cached[1]
     static, fixed = [], []
     for m in needs.port_mappings:
         binding = PortBinding(m.container_name, m.container_port, m.host_port, m.protocol)
         static.append(binding)
         fixed.append(None if m.is_dynamic else binding)
-    return tuple(static), fixed
+    single = needs.port_mappings[0] if fixed == [None] else None
+    template = (tuple(static), fixed, single)
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    _TEMPLATES[id(needs)] = (needs, template)
+    return template
+
+
+# Port templates of recent needs, by id (a service or a workload reuses its needs objects).
+_TEMPLATES: dict[int, tuple[TaskNeeds, tuple]] = {}
+_MAX_TEMPLATES = 256

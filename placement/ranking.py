@@ -16,6 +16,7 @@ both ways give the same answer, draw for draw.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -44,62 +45,59 @@ class Ranker:
     """The strategy chain of one request, its keys, and the pick."""
 
     def __init__(self, ctx: PlacementContext, strategies: Sequence[Strategy], count: int) -> None:
-        chain: list[Strategy] = []
-        for strategy in strategies:
-            if isinstance(strategy, Random):
-                break
-            chain.append(strategy)
         self.ctx = ctx
-        self.ends_random = len(chain) < len(strategies)
-        self.labels = [strategy.label for strategy in strategies[: len(chain) + 1]]
+        chain, self.ends_random, self.labels = _layout(strategies)
         started = [strategy.start_keys(ctx, count) for strategy in chain]
-        self.packed = sum(keys.bits for keys in started) <= MAX_PACKED_BITS
-        if self.packed:
-            shifts = self._pack(ctx, started)
-            columns = [self.combined] * len(started)
-        else:
+        # The last strategy takes the lowest bits, each earlier one the bits above it.
+        shifts, shift = [0] * len(started), 0
+        for k in range(len(started) - 1, -1, -1):
+            shifts[k], shift = shift, shift + started[k].bits
+        self.packed = packed = shift <= MAX_PACKED_BITS
+        if not packed:
             shifts = [0] * len(started)
-            columns = [keys.values.copy() for keys in started]
-        self.columns = columns
-        # Where each strategy's score sits in its key column, and how to read it.
-        self._unpack = [
-            (
-                shift,
-                ((1 << keys.bits) - 1 if self.packed else -1) & keys.score_mask,
-                keys.score_offset,
-            )
-            for keys, shift in zip(started, shifts, strict=True)
-        ]
-        # What a proposal changes: a step of the chosen row's own key per column (all summed
-        # into one when packed), and every row sharing its value for a spread over an attribute.
-        self._steps = _steps(started, columns, shifts, self.packed)
-        self._spreads = [
-            (column, _ValueIncrements(*keys.by_value, 1 << shift))
-            for keys, column, shift in zip(started, columns, shifts, strict=True)
-            if keys.by_value is not None
-        ]
-        # Whether a proposal can move other instances' keys (a spread over an attribute).
-        self.moves_others = bool(self._spreads)
+        self._layout_keys(ctx, started, shifts)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
-        if not self.packed:  # the slow path's own methods hide the packed ones
-            self.select, self.proposed = self._select_narrowed, self._proposed_narrowed  # type: ignore[method-assign]
-
-    def _pack(self, ctx: PlacementContext, started: list[Keys]) -> list[int]:
-        # The last strategy takes the lowest bits, each earlier one the bits above it.
-        shifts, packed, shift = [], None, 0
-        for keys in reversed(started):
-            shifted = keys.values << shift if shift else keys.values
-            packed = shifted if packed is None else packed + shifted
-            shifts.insert(0, shift)
-            shift += keys.bits
-        self.combined = np.where(ctx.feasible, 0 if packed is None else packed, _NOT_A_CANDIDATE)
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
         # again), and the position in it of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
-        self._best = 0
-        self._picked = 0
-        return shifts
+        self._best = self._picked = 0
+        if not packed:  # the slow path's own methods hide the packed ones
+            self.select = self._select_narrowed  # type: ignore[method-assign]
+            self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
+
+    def _layout_keys(self, ctx: PlacementContext, started: list[Keys], shifts: list[int]) -> None:
+        # One pass over the chain: the key columns (one packed column, or one per strategy),
+        # where each score sits in its column, and what a proposal changes: a step of the
+        # chosen row's own key (summed into one when packed) and, for a spread over an
+        # attribute, every row sharing its value.
+        packed, combined, own = self.packed, None, 0
+        self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
+        for keys, shift in zip(started, shifts, strict=True):
+            if packed:
+                shifted = keys.values << shift if shift else keys.values
+                combined = shifted if combined is None else combined + shifted
+                mask = ((1 << keys.bits) - 1) & keys.score_mask
+                own += keys.step << shift  # a negative step shifts as a negative int
+            else:
+                column = keys.values.copy()
+                self.columns.append(column)
+                mask = keys.score_mask
+                if keys.step:
+                    self._steps.append((column, keys.step))
+            self._unpack.append((shift, mask, keys.score_offset))
+            if keys.by_value is not None:
+                increments = _ValueIncrements(*keys.by_value, 1 << shift)
+                self._spreads.append((self.columns[-1] if not packed else None, increments))
+        if packed:
+            self.combined = np.where(
+                ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
+            )
+            self.columns = [self.combined] * len(started)
+            self._steps = [(self.combined, own)] if own else []
+            self._spreads = [(self.combined, increments) for _, increments in self._spreads]
+        # Whether a proposal can move other instances' keys (a spread over an attribute).
+        self.moves_others = bool(self._spreads)
 
     def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         """The chosen row, how many instances tied for it, and its scores.
@@ -181,6 +179,66 @@ class Ranker:
             column[i] += step
         for column, increments in self._spreads:
             column += increments.increment(i)
+
+
+def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    """The chain up to ``random`` (which ends it), whether it ends so, and the labels scored."""
+    try:
+        return _cached_layout(tuple(strategies))
+    except TypeError:  # a strategy that cannot be hashed: nothing to cache
+        return _cached_layout.__wrapped__(tuple(strategies))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_layout(
+    strategies: tuple[Strategy, ...],
+) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    chain: list[Strategy] = []
+    for strategy in strategies:
+        if isinstance(strategy, Random):
+            break
+        chain.append(strategy)
+    ends_random = len(chain) < len(strategies)
+    labels = tuple(strategy.label for strategy in strategies[: len(chain) + 1])
+    return tuple(chain), ends_random, labels
+
+
+class _ValueIncrements:
+    """For a spread over an attribute: what a proposal adds to every key, per value."""
+
+    def __init__(self, codes: np.ndarray, masks: list[np.ndarray], weight: int) -> None:
+        self.codes, self.masks, self.weight = codes, masks, weight
+        self._made: dict[int, np.ndarray] = {}
+
+    def increment(self, i: int) -> np.ndarray:
+        """``weight`` for every instance sharing ``i``'s value, else 0 (made once per value)."""
+        value = self.codes.item(i)
+        made = self._made.get(value)
+        if made is None:
+            made = self._made[value] = self.masks[value].astype(np.int64) * self.weight
+        return made
+
+
+def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    """The chain up to ``random`` (which ends it), whether it ends so, and the labels scored."""
+    try:
+        return _cached_layout(tuple(strategies))
+    except TypeError:  # a strategy that cannot be hashed: nothing to cache
+        return _cached_layout.__wrapped__(tuple(strategies))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_layout(
+    strategies: tuple[Strategy, ...],
+) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    chain: list[Strategy] = []
+    for strategy in strategies:
+        if isinstance(strategy, Random):
+            break
+        chain.append(strategy)
+    ends_random = len(chain) < len(strategies)
+    labels = tuple(strategy.label for strategy in strategies[: len(chain) + 1])
+    return tuple(chain), ends_random, labels
 
 
 class _ValueIncrements:

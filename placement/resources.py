@@ -267,12 +267,17 @@ def resource_checks(needs: TaskNeeds) -> list[Check]:
 
     Status and agent are not among them: ``ClusterState`` keeps those for every request.
     """
-    checks: list[Check] = []
-    if needs.required_attributes:
-        checks.append(AttributeCheck())
+    ports = bool(needs.static_port_count or needs.dynamic_mappings)
+    return list(_checks_for(bool(needs.required_attributes), ports, needs.uses_eni))
+
+
+# Checks hold no state, so every request with the same kinds of needs shares one list.
+@functools.lru_cache(maxsize=16)
+def _checks_for(attributes: bool, ports: bool, eni: bool) -> tuple[Check, ...]:
+    checks: list[Check] = [AttributeCheck()] if attributes else []
     checks += [CpuCheck(), MemoryCheck()]
-    if needs.static_port_count or needs.dynamic_mappings:
+    if ports:
         checks.append(PortsCheck())
-    if needs.uses_eni:
+    if eni:
         checks.append(EniCheck())
-    return checks
+    return tuple(checks)

@@ -50,7 +50,8 @@ class ClusterState:
         self.remaining_cpu = _column((inst.remaining_cpu for inst in base), np.int64)
         self.remaining_memory = _column((inst.remaining_memory for inst in base), np.int64)
         self.free_enis = _column((inst.free_enis for inst in base), np.int64)
-        self.running_tasks = _column((inst.running_tasks_count for inst in base), np.int64)
+        # Read only for one instance at a time, so a list: cheaper to update than an array.
+        self.running_tasks = [inst.running_tasks_count for inst in base]
         self.dynamic_free = _column((dynamic_ports_free(inst) for inst in base), np.int64)
         self._tcp = [set(inst.reserved_ports) for inst in base]
         self._udp = [set(inst.reserved_ports_udp) for inst in base]
@@ -78,7 +79,10 @@ class ClusterState:
         self._port_masks: dict[tuple[str, int], np.ndarray] = {}
         self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         self._value_masks: dict[str, list[np.ndarray]] = {}
-        self._value_counts: dict[tuple[str, str], np.ndarray] = {}
+        # Per group, per attribute name: tasks of the group per value (lists: apply changes one
+        # count at a time, and a request reads the handful of values at once).
+        self._value_counts: dict[str, dict[str, list[int]]] = {}
+        self._code_lists: dict[str, list[int]] = {}
         self._attribute_masks: dict[frozenset, np.ndarray] = {}
         self._query_masks: dict[str, np.ndarray] = {}
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
@@ -118,7 +122,7 @@ class ClusterState:
             dynamic_ports_in_use=frozenset(self._dynamic[i]),
             last_dynamic_port=self._last_dynamic[i],
             task_groups=self._groups[i],
-            running_tasks_count=int(self.running_tasks[i]),
+            running_tasks_count=self.running_tasks[i],
         )
 
     def group_counts(self, group: str) -> np.ndarray:
@@ -162,14 +166,16 @@ class ClusterState:
             masks = self._value_masks[name] = [codes == k for k in range(len(values) + 1)]
         return masks
 
-    def value_counts(self, name: str, group: str) -> np.ndarray:
+    def value_counts(self, name: str, group: str) -> list[int]:
         """Tasks of ``group`` per value of attribute ``name`` (missing value last; read-only)."""
-        counts = self._value_counts.get((name, group))
+        by_name = self._value_counts.setdefault(group, {})
+        counts = by_name.get(name)
         if counts is None:
             codes, values = self.attribute_codes(name)
-            counts = np.zeros(len(values) + 1, dtype=np.int64)
-            np.add.at(counts, codes, self.group_counts(group))
-            self._value_counts[name, group] = counts
+            tally = np.zeros(len(values) + 1, dtype=np.int64)
+            np.add.at(tally, codes, self.group_counts(group))
+            counts = by_name[name] = tally.tolist()
+            self._code_lists.setdefault(name, codes.tolist())
         return counts
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
@@ -251,7 +257,8 @@ class ClusterState:
         self._base[i], self._current[i] = instance, instance
         for column in ("active", "agent_connected", "remaining_cpu", "remaining_memory"):
             getattr(self, column)[i] = getattr(replacement, column)[0]
-        for column in ("free_enis", "running_tasks", "dynamic_free", "reserved_count"):
+        self.running_tasks[i] = replacement.running_tasks[0]
+        for column in ("free_enis", "dynamic_free", "reserved_count"):
             getattr(self, column)[i] = getattr(replacement, column)[0]
         self._tcp[i], self._udp[i] = replacement._tcp[0], replacement._udp[0]
         self._dynamic[i], self._last_dynamic[i] = (
@@ -270,9 +277,8 @@ class ClusterState:
         free_enis, running, current = self.free_enis, self.running_tasks, self._current
         group_column = self._group_columns.get(group)
         per_value = [
-            (self._attribute_codes[name][0], counts)
-            for (name, counted), counts in self._value_counts.items()
-            if counted == group
+            (self._code_lists[name], counts)
+            for name, counts in self._value_counts.get(group, {}).items()
         ]
         stale = list(self._stale.values())
         for i, count in tasks.items():

@@ -130,7 +130,7 @@ class SpreadAttribute(Strategy):
         fewest first: ECS spread over an attribute; Nomad spread.go's per-value counts."""
         state = ctx.state
         codes, values = state.attribute_codes(self.name)
-        per_value = state.value_counts(self.name, ctx.needs.group).tolist()
+        per_value = list(state.value_counts(self.name, ctx.needs.group))
         # A handful of values: Python's max beats a NumPy call on so short a list.
         bits = (max(per_value) + count).bit_length()
         missing_flag = 1 << bits
