@@ -49,7 +49,8 @@ class PlacementContext:
         self._limits: dict[int, tuple[int, int]] = {}
         self._capacities, self._rechecks = _per_proposal(self, checks)
         self._touched: dict[int, int] = {}
-        self._rejected: dict[str, int] | None = None
+        # rejected()'s dict while no count changes (None: built again on the next read).
+        self.rejected_now: dict[str, int] | None = None
         self._run_checks(checks)
 
     def _run_checks(self, checks: Sequence[Check]) -> None:
@@ -121,12 +122,12 @@ class PlacementContext:
         # One more instance is ruled out by ``reason``. Earlier placements keep the dict they
         # were given, so make a new one: a copy with one count changed when the reason is
         # already listed (same order as a rebuild), else a rebuild on the next read.
-        rejected, text = self._rejected, _TEXT[reason]
+        rejected, text = self.rejected_now, _TEXT[reason]
         if rejected is not None and text in rejected:
-            rejected = self._rejected = dict(rejected)
+            rejected = self.rejected_now = dict(rejected)
             rejected[text] = self.counts[reason]
         else:
-            self._rejected = None
+            self.rejected_now = None
 
     def _bind_ports(self, i: int) -> tuple[PortBinding, ...]:
         needs = self.needs
@@ -211,10 +212,10 @@ class PlacementContext:
 
         The same dict comes back until a count changes: treat it as read-only.
         """
-        if self._rejected is None:
+        if self.rejected_now is None:
             counts = self.counts
-            self._rejected = {_TEXT[code]: counts[code] for code in _REPORTED if counts[code]}
-        return self._rejected
+            self.rejected_now = {_TEXT[code]: counts[code] for code in _REPORTED if counts[code]}
+        return self.rejected_now
 
     def reasons(self) -> np.ndarray:
         """Every instance's reason code now (0 for a candidate): the lowest failing check."""

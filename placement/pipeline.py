@@ -95,7 +95,8 @@ def _decide(
         candidates = counts[0]
         if not candidates:
             break
-        rejected = ctx.rejected()
+        # The counts per reason, as the context keeps them between changes.
+        rejected = ctx.rejected_now or ctx.rejected()
         # Steps 3 and 4: rank the candidates and pick one.
         chosen, tied, scores = select(draws)
         bindings, dropped = propose(chosen)

@@ -77,6 +77,8 @@ class ClusterState:
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
         self._port_masks: dict[tuple[str, int], np.ndarray] = {}
+        # The ports with a mask of either protocol: most ports a task takes have none.
+        self._masked_ports: set[int] = set()
         self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         self._value_masks: dict[str, list[np.ndarray]] = {}
         # Per group, per attribute name: tasks of the group per value (lists: apply changes one
@@ -142,6 +144,7 @@ class ClusterState:
             pairs = zip(reserved, self._dynamic, strict=True)
             mask = _column((port in r or port in d for r, d in pairs), bool)
             self._port_masks[key] = mask
+            self._masked_ports.add(port)
         return mask
 
     def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -328,7 +331,7 @@ class ClusterState:
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
                 self.dynamic_free[i] += 1 if was_taken else -1
-        if self._port_masks:
+        if port in self._masked_ports:
             for protocol in protocols:
                 mask = self._port_masks.get((protocol, port))
                 if mask is not None:

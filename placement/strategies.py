@@ -98,7 +98,7 @@ class Binpack(Strategy):
         # moves those above every key. argmax then one read: cheaper than ndarray.max.
         most = max(remaining.item(remaining.argmax()), 0) if len(remaining) else 0
         # The score is the units left after placing the task: 0..registered, lower is better.
-        return Keys(remaining, most.bit_length(), step=-need, score_offset=-need)
+        return Keys(remaining, most.bit_length(), -need, None, -1, -need)
 
 
 class SpreadInstances(Strategy):
@@ -111,7 +111,7 @@ class SpreadInstances(Strategy):
         """Tasks of the group on each instance (0..group size), fewest first: ECS spread."""
         keys = ctx.group_counts
         most = keys.item(keys.argmax()) if len(keys) else 0
-        return Keys(keys, (most + count).bit_length(), step=1)
+        return Keys(keys, (most + count).bit_length(), 1, None, -1, 0)
 
 
 class SpreadAttribute(Strategy):
@@ -138,7 +138,7 @@ class SpreadAttribute(Strategy):
         keys = np.array(per_value, np.int64).take(codes)
         by_value = (codes, state.value_masks(self.name))
         # The score is the tasks beside the instance, without the flag.
-        return Keys(keys, bits + 1, by_value=by_value, score_mask=missing_flag - 1)
+        return Keys(keys, bits + 1, 0, by_value, missing_flag - 1, 0)
 
 
 class Random(Strategy):
