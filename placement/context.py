@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from placement.inputs import Instance, PortMapping, TaskNeeds
-from placement.resources import Check, next_dynamic_ports
+from placement.resources import Check, any_taken, first_dynamic_port, next_dynamic_ports
 from placement.results import Failure, PortBinding, Reason
 from placement.state import ClusterState
 
@@ -130,27 +130,25 @@ class PlacementContext:
             self.rejected_now = None
 
     def _bind_ports(self, i: int) -> tuple[PortBinding, ...]:
-        needs = self.needs
         port_range, last, in_use = self.state.dynamic_ports(i)
-        earlier = self._dynamic_ports.get(i)
-        if earlier is None:
-            earlier = self._dynamic_ports[i] = []
-        else:
+        earlier = self._dynamic_ports.setdefault(i, [])
+        if earlier:
             last = earlier[-1]
+        single = self._single
+        if single is not None:
+            # The common shape: one dynamic port and no static one, and the port after the
+            # last one handed out is usually free, so try it before the agent's full scan.
+            port = first_dynamic_port(port_range, last)
+            if port in earlier or any_taken(port, in_use):
+                port = next_dynamic_ports(1, port_range, last, (*in_use, earlier))[0]
+            earlier.append(port)
+            binding = (single.container_name, single.container_port, port, single.protocol, True)
+            return (_new(PortBinding, binding),)
+        needs = self.needs
         # The task's own static ports are not reserved yet, but will be when it starts.
         taken = (*in_use, needs.static_ports, needs.static_ports_udp, earlier)
         picked = next_dynamic_ports(self._dynamic_count, port_range, last, taken)
         earlier += picked
-        single = self._single
-        if single is not None:
-            binding = (
-                single.container_name,
-                single.container_port,
-                picked[0],
-                single.protocol,
-                True,
-            )
-            return (_new(PortBinding, binding),)
         dynamic = iter(picked)
         return tuple(
             [

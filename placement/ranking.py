@@ -87,15 +87,17 @@ class Ranker:
                     self._steps.append((column, keys.step))
             self._unpack.append((shift, mask, keys.score_offset))
             if keys.by_value is not None:
-                increments = _ValueIncrements(*keys.by_value, 1 << shift)
-                self._spreads.append((self.columns[-1] if not packed else None, increments))
+                name, codes = keys.by_value
+                increments = ctx.state.value_increments(name, 1 << shift)
+                column = None if packed else self.columns[-1]
+                self._spreads.append((column, codes, increments))
         if packed:
             self.combined = np.where(
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
             )
             self.columns = [self.combined] * len(started)
             self._steps = [(self.combined, own)] if own else []
-            self._spreads = [(self.combined, increments) for _, increments in self._spreads]
+            self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
 
@@ -149,8 +151,8 @@ class Ranker:
         combined = self.combined
         for _, step in self._steps:
             combined[i] += step
-        for _, increments in self._spreads:
-            combined += increments.increment(i)
+        for _, codes, increments in self._spreads:
+            combined += increments[codes.item(i)]
         if dropped:
             combined[i] = _NOT_A_CANDIDATE
         tied = self._tied
@@ -177,8 +179,8 @@ class Ranker:
         # Non-candidates are left out by the narrowing itself.
         for column, step in self._steps:
             column[i] += step
-        for column, increments in self._spreads:
-            column += increments.increment(i)
+        for column, codes, increments in self._spreads:
+            column += increments[codes.item(i)]
 
 
 def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
@@ -201,68 +203,3 @@ def _cached_layout(
     ends_random = len(chain) < len(strategies)
     labels = tuple(strategy.label for strategy in strategies[: len(chain) + 1])
     return tuple(chain), ends_random, labels
-
-
-class _ValueIncrements:
-    """For a spread over an attribute: what a proposal adds to every key, per value."""
-
-    def __init__(self, codes: np.ndarray, masks: list[np.ndarray], weight: int) -> None:
-        self.codes, self.masks, self.weight = codes, masks, weight
-        self._made: dict[int, np.ndarray] = {}
-
-    def increment(self, i: int) -> np.ndarray:
-        """``weight`` for every instance sharing ``i``'s value, else 0 (made once per value)."""
-        value = self.codes.item(i)
-        made = self._made.get(value)
-        if made is None:
-            made = self._made[value] = self.masks[value].astype(np.int64) * self.weight
-        return made
-
-
-def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
-    """The chain up to ``random`` (which ends it), whether it ends so, and the labels scored."""
-    try:
-        return _cached_layout(tuple(strategies))
-    except TypeError:  # a strategy that cannot be hashed: nothing to cache
-        return _cached_layout.__wrapped__(tuple(strategies))
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_layout(
-    strategies: tuple[Strategy, ...],
-) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
-    chain: list[Strategy] = []
-    for strategy in strategies:
-        if isinstance(strategy, Random):
-            break
-        chain.append(strategy)
-    ends_random = len(chain) < len(strategies)
-    labels = tuple(strategy.label for strategy in strategies[: len(chain) + 1])
-    return tuple(chain), ends_random, labels
-
-
-class _ValueIncrements:
-    """For a spread over an attribute: what a proposal adds to every key, per value."""
-
-    def __init__(self, codes: np.ndarray, masks: list[np.ndarray], weight: int) -> None:
-        self.codes, self.masks, self.weight = codes, masks, weight
-        self._made: dict[int, np.ndarray] = {}
-
-    def increment(self, i: int) -> np.ndarray:
-        """``weight`` for every instance sharing ``i``'s value, else 0 (made once per value)."""
-        value = self.codes.item(i)
-        made = self._made.get(value)
-        if made is None:
-            made = self._made[value] = self.masks[value].astype(np.int64) * self.weight
-        return made
-
-
-def _steps(
-    started: list[Keys], columns: list[np.ndarray], shifts: list[int], packed: bool
-) -> list[tuple[np.ndarray, int]]:
-    # (column, what a proposal adds to the chosen row's key) for every step that is not zero.
-    if packed:
-        # A negative step shifts as a negative int: the sum is the packed key's change.
-        own = sum(keys.step << shift for keys, shift in zip(started, shifts, strict=True))
-        return [(columns[0], own)] if own else []
-    return [(c, keys.step) for keys, c in zip(started, columns, strict=True) if keys.step]

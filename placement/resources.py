@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from placement.context import PlacementContext
 
 __all__ = [
+    "any_taken",
     "count_free_ports",
     "dynamic_ports_free",
+    "first_dynamic_port",
     "fit",
     "missing_attributes",
     "next_dynamic_ports",
@@ -69,13 +71,9 @@ def next_dynamic_ports(
     # Asked of each collection rather than merged into one set: the first port tried is
     # usually free, and merging would cost more than the whole scan.
     taken = (*taken,)
-    start = first if last is None or not first <= last < end else last + 1
-    if count == 1:
-        for ports in taken:
-            if start in ports:
-                break
-        else:
-            return [start]  # the usual case: the port after the last one is free
+    start = first_dynamic_port(port_range, last)
+    if count == 1 and not any_taken(start, taken):
+        return [start]  # the usual case: the port after the last one is free
     chosen: list[int] = []
     for step in range(size):
         port = first + (start - first + step) % size
@@ -88,6 +86,20 @@ def next_dynamic_ports(
                 if len(chosen) == count:
                     return chosen
     raise ValueError(f"only {len(chosen)} free ports in dynamic range {first}-{end}")
+
+
+def first_dynamic_port(port_range: tuple[int, int], last: int | None) -> int:
+    """Where the agent's scan starts: after the last port handed out, else the range's start."""
+    first, end = port_range
+    return first if last is None or not first <= last < end else last + 1
+
+
+def any_taken(port: int, taken: Iterable[Collection[int]]) -> bool:
+    """Whether ``port`` is in any of the ``taken`` collections."""
+    for ports in taken:  # noqa: SIM110  (a loop: any() would build a generator per port)
+        if port in ports:
+            return True
+    return False
 
 
 def fit(instance: Instance, needs: TaskNeeds) -> tuple[Shortfall, ...]:

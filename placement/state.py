@@ -81,6 +81,7 @@ class ClusterState:
         self._masked_ports: set[int] = set()
         self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         self._value_masks: dict[str, list[np.ndarray]] = {}
+        self._increments: dict[tuple[str, int], list[np.ndarray]] = {}
         # Per group, per attribute name: tasks of the group per value (lists: apply changes one
         # count at a time, and a request reads the handful of values at once).
         self._value_counts: dict[str, dict[str, list[int]]] = {}
@@ -168,6 +169,18 @@ class ClusterState:
             codes, values = self.attribute_codes(name)
             masks = self._value_masks[name] = [codes == k for k in range(len(values) + 1)]
         return masks
+
+    def value_increments(self, name: str, weight: int) -> list[np.ndarray]:
+        """Per value of ``attribute_codes(name)``: ``weight`` where an instance has it, else 0.
+
+        What a spread over the attribute adds to every key when a task lands on that value;
+        the same for every request whose keys are packed alike (read-only).
+        """
+        made = self._increments.get((name, weight))
+        if made is None:
+            masks = self.value_masks(name)
+            made = self._increments[name, weight] = [m.astype(np.int64) * weight for m in masks]
+        return made
 
     def value_counts(self, name: str, group: str) -> list[int]:
         """Tasks of ``group`` per value of attribute ``name`` (missing value last; read-only)."""

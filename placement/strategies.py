@@ -60,9 +60,9 @@ class Keys(NamedTuple):
     bits: int
     # What a proposal adds to the chosen instance's own key (binpack: minus the units taken).
     step: int = 0
-    # For a spread over an attribute: each instance's value code and one mask per value; a
-    # proposal adds one to every instance sharing the chosen one's value.
-    by_value: tuple[np.ndarray, list[np.ndarray]] | None = None
+    # For a spread over an attribute: its name and each instance's value code; a proposal adds
+    # one to every instance sharing the chosen one's value.
+    by_value: tuple[str, np.ndarray] | None = None
     # The score reported for an instance whose key is ``key``: ``(key & score_mask) +
     # score_offset``, plain arithmetic the ranker does for every placement.
     score_mask: int = -1
@@ -136,7 +136,7 @@ class SpreadAttribute(Strategy):
         missing_flag = 1 << bits
         per_value[len(values)] += missing_flag
         keys = np.array(per_value, np.int64).take(codes)
-        by_value = (codes, state.value_masks(self.name))
+        by_value = (self.name, codes)
         # The score is the tasks beside the instance, without the flag.
         return Keys(keys, bits + 1, 0, by_value, missing_flag - 1, 0)
 
