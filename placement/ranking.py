@@ -69,7 +69,7 @@ class Ranker:
     def _layout_keys(self, ctx: PlacementContext, started: list[Keys], shifts: list[int]) -> None:
         # One pass over the chain: the key columns (one packed column, or one per strategy),
         # where each score sits in its column, and what a proposal changes: a step of the
-        # chosen row's own key (summed into one when packed) and, for a spread over an
+        # chosen row's own key (summed into _own when packed) and, for a spread over an
         # attribute, every row sharing its value.
         packed, combined, own = self.packed, None, 0
         self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
@@ -96,8 +96,10 @@ class Ranker:
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
             )
             self.columns = [self.combined] * len(started)
-            self._steps = [(self.combined, own)] if own else []
             self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
+        # What a proposal adds to the chosen row's packed key (its steps, summed); unpacked
+        # columns keep one step each in _steps.
+        self._own = own
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
 
@@ -148,9 +150,9 @@ class Ranker:
 
     def proposed(self, i: int, dropped: bool) -> None:
         """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
-        combined = self.combined
-        for _, step in self._steps:
-            combined[i] += step
+        combined, own = self.combined, self._own
+        if own:
+            combined[i] += own
         for _, codes, increments in self._spreads:
             combined += increments[codes.item(i)]
         if dropped:
@@ -158,20 +160,25 @@ class Ranker:
         tied = self._tied
         if tied is None:
             return
+        # i was picked from the tie, so its key was the best one. Only i's own key moves, by
+        # ``own``, unless it was dropped (it then rises above every candidate) or a spread over
+        # an attribute raised every row sharing i's value (then read the key).
+        moved = 1 if dropped else own
+        if self.moves_others:
+            moved = combined.item(i) - self._best
         # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
         # either i alone is the new best, or the best is unchanged and the tie only shrinks:
         # by i alone, or by every row sharing i's value under a spread over an attribute.
-        key, best = combined.item(i), self._best
-        if key < best:
-            self._best, self._tied = key, [i]  # a list indexes like the array, built faster
+        if moved < 0:
+            self._best, self._tied = self._best + moved, [i]  # a list indexes like the array
         elif len(tied) == 1:  # the tie was i alone
-            if key > best:
+            if moved:
                 self._tied = None
         elif self.moves_others:
             # Spread over an attribute raised every row sharing i's value: scanning the keys
             # again costs less than filtering the tie row by row.
             self._tied = None
-        elif key > best:  # only i moved, and it sits at the position just picked
+        elif moved:  # only i moved, and it sits at the position just picked
             picked = self._picked
             self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))
 

@@ -314,7 +314,7 @@ class ClusterState:
                 rows.add(i)
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
-        if needs.static_port_count:
+        if needs.static_ports or needs.static_ports_udp:
             tcp, udp = self._tcp[i], self._udp[i]
             for port in needs.static_ports:
                 self._change_port(i, tcp, _TCP, port, sign)
