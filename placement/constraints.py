@@ -8,6 +8,7 @@ looked up by type in ``CONSTRAINTS`` (a name -> factory registry, like the strat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -45,8 +46,8 @@ class MemberOfCheck(Check):
         # runningTasksCount and task:group move as this request proposes tasks.
         self.dynamic = query.is_dynamic
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ~ctx.state.query_mask(self.query)
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.query_mask(self.query)
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         return not self.query(ctx.subject(i))
@@ -63,8 +64,8 @@ class DistinctInstanceCheck(Check):
 
     reason, dynamic = Reason.DISTINCT_INSTANCE, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ctx.group_counts > 0
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.group_counts <= 0
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         return True  # a task of the group was just proposed on i
@@ -109,11 +110,23 @@ def build_constraint_checks(needs: TaskNeeds, request: PlacementRequest) -> list
 
     memberOf checks come first (precedence), and repeated distinctInstance collapse into one.
     """
-    constraints = [*needs.constraints, *request.constraints]
+    constraints = (*needs.constraints, *request.constraints)
     if len(constraints) > MAX_CONSTRAINTS:
         raise InvalidPlacementRequest(
             f"Too many placement constraints: at most {MAX_CONSTRAINTS} are allowed."
         )
+    if not constraints:
+        return []
+    try:
+        return list(_checks_for(constraints))
+    except TypeError:  # an unhashable expression: nothing to cache, validate it all the same
+        return list(_checks_for.__wrapped__(constraints))
+
+
+# Checks hold no state (a compiled query is immutable), so requests with the same constraints
+# share them.
+@functools.lru_cache(maxsize=256)
+def _checks_for(constraints: tuple[PlacementConstraint, ...]) -> tuple[Check, ...]:
     checks: list[Check] = []
     for constraint in constraints:
         factory = CONSTRAINTS.get(constraint.type)
@@ -122,4 +135,4 @@ def build_constraint_checks(needs: TaskNeeds, request: PlacementRequest) -> list
         checks.append(factory(constraint))
     member_of = [check for check in checks if isinstance(check, MemberOfCheck)]
     distinct = [check for check in checks if isinstance(check, DistinctInstanceCheck)][:1]
-    return [*member_of, *distinct]
+    return (*member_of, *distinct)

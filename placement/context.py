@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from placement.inputs import Instance, TaskNeeds
-from placement.resources import Check, next_dynamic_ports
+from placement.inputs import Instance, PortMapping, TaskNeeds
+from placement.resources import Check, any_taken, first_dynamic_port, next_dynamic_ports
 from placement.results import Failure, PortBinding, Reason
 from placement.state import ClusterState
 
@@ -29,6 +29,10 @@ _TEXT = {int(reason): reason.text for reason in Reason}
 _CODES = len(Reason) + 1
 _REPORTED = range(1, _CODES)
 _NOT_ACTIVE, _AGENT = int(Reason.NOT_ACTIVE), int(Reason.AGENT)
+_UNLIMITED = 1 << 62
+# tuple.__new__ builds a named tuple without the Python-level __new__ of its class: the same
+# object, for the records made once per task.
+_new = tuple.__new__
 
 
 class PlacementContext:
@@ -40,69 +44,111 @@ class PlacementContext:
         self.group_counts = state.group_counts(needs.group)
         self.proposed: dict[int, int] = {}
         self._dynamic_ports: dict[int, list[int]] = {}
-        self._dynamic_checks = [check for check in checks if check.dynamic]
-        self._static_bindings = tuple(
-            PortBinding(m.container_name, m.container_port, m.host_port, m.protocol)
-            for m in needs.port_mappings
-        )
-        # Per mapping: its binding when static (the same for every task), else None.
-        self._fixed = [
-            None if m.is_dynamic else b
-            for m, b in zip(needs.port_mappings, self._static_bindings, strict=True)
-        ]
-        self._start: list[tuple[int, np.ndarray]] = []
+        self._static_bindings, self._fixed, self._single = _port_template(needs)
+        self._dynamic_count = len(needs.dynamic_mappings)
+        self._limits: dict[int, tuple[int, int]] = {}
+        self._capacities, self._rechecks = _per_proposal(self, checks)
         self._touched: dict[int, int] = {}
-        # A list, not an array: it changes by one per proposal, and Python ints are cheaper.
-        self.counts = [0] * _CODES
-        self.counts[_NOT_ACTIVE] = state.not_active_count
-        self.counts[_AGENT] = state.agent_lost_count
-        self.feasible = feasible = state.available.copy()
-        for check in checks:  # in precedence order: an instance counts for its first failure
-            failing = check.failing(self)
-            self._start.append((check.reason, failing))
-            newly = failing & feasible
-            self.counts[check.reason] += int(np.count_nonzero(newly))
-            feasible ^= newly
-        self.counts[0] = len(state) - sum(self.counts)
-        self._rejected: dict[str, int] | None = None
+        # rejected()'s dict while no count changes (None: built again on the next read).
+        self.rejected_now: dict[str, int] | None = None
+        self._run_checks(checks)
+
+    def _run_checks(self, checks: Sequence[Check]) -> None:
+        # Steps 1-2 for every instance at once, in precedence order: an instance counts for the
+        # first check it fails. A list, not an array, for the counts: they change by one per
+        # proposal, and Python ints are cheaper.
+        state = self.state
+        self.counts = counts = [0] * _CODES
+        counts[_NOT_ACTIVE] = state.not_active_count
+        counts[_AGENT] = state.agent_lost_count
+        self._start: list[tuple[int, np.ndarray]] = []
+        feasible, left = state.available, state.available_count
+        for check in checks:
+            passing = check.passing(self)
+            self._start.append((check.reason, passing))
+            # The first & makes the request's own copy; the later ones update it in place.
+            if feasible is state.available:
+                feasible = feasible & passing
+            else:
+                feasible &= passing
+            now = int(np.count_nonzero(feasible))
+            counts[check.reason] += left - now
+            left = now
+        self.feasible = feasible if feasible is not state.available else feasible.copy()
+        counts[0] = left
 
     # --- Proposals ---------------------------------------------------------------------------
 
-    def propose(self, i: int) -> tuple[PortBinding, ...]:
-        """Record one task on candidate ``i``; return its host-port bindings."""
-        self.proposed[i] = self.proposed.get(i, 0) + 1
-        bindings = self._bind_ports(i) if self.needs.dynamic_mappings else self._static_bindings
+    def propose(self, i: int) -> tuple[tuple[PortBinding, ...], bool]:
+        """Record one task on candidate ``i``: its host-port bindings, and whether ``i`` can
+        take no more tasks of the request (it is then no longer a candidate)."""
+        proposed = self.proposed
+        count = proposed[i] = proposed.get(i, 0) + 1
+        bindings = self._bind_ports(i) if self._dynamic_count else self._static_bindings
         # i passed every check before; only the dynamic ones can change, and only for i.
-        for check in self._dynamic_checks:  # in precedence order
+        limit = self._limits.get(i)
+        if limit is None:
+            limit = self._limits[i] = self._limit(i)
+        if count >= limit[0]:
+            self._drop(i, limit[1])
+            return bindings, True
+        for check in self._rechecks:  # in precedence order, after every capacity
             if check.fails_at(self, i):
-                self.counts[0] -= 1
-                self.counts[check.reason] += 1
-                self.feasible[i] = False
-                self._touched[i] = check.reason
-                self._recount(check.reason)
-                break
-        return bindings
+                self._drop(i, check.reason)
+                return bindings, True
+        return bindings, False
+
+    def _limit(self, i: int) -> tuple[int, int]:
+        # How many tasks of the request candidate i takes before a capacity check fails, and
+        # the first check (in precedence order) to fail then. The state does not change during
+        # a request, so this is worked out once per instance: "left after n tasks < one task"
+        # is "n >= left // one task".
+        limit, reason = _UNLIMITED, 0
+        for column, per_task, code in self._capacities:
+            room = 1 if column is None else column.item(i) // per_task
+            if room < limit:  # strictly: on a tie the earlier check wins
+                limit, reason = room, code
+        return limit, reason
+
+    def _drop(self, i: int, reason: int) -> None:
+        counts = self.counts
+        counts[0] -= 1
+        counts[reason] += 1
+        self.feasible[i] = False
+        self._touched[i] = reason
+        self._recount(reason)
 
     def _recount(self, reason: int) -> None:
         # One more instance is ruled out by ``reason``. Earlier placements keep the dict they
         # were given, so make a new one: a copy with one count changed when the reason is
         # already listed (same order as a rebuild), else a rebuild on the next read.
-        rejected, text = self._rejected, _TEXT[reason]
+        rejected, text = self.rejected_now, _TEXT[reason]
         if rejected is not None and text in rejected:
-            rejected = self._rejected = dict(rejected)
+            rejected = self.rejected_now = dict(rejected)
             rejected[text] = self.counts[reason]
         else:
-            self._rejected = None
+            self.rejected_now = None
 
     def _bind_ports(self, i: int) -> tuple[PortBinding, ...]:
-        state, needs = self.state, self.needs
+        port_range, last, in_use = self.state.dynamic_ports(i)
         earlier = self._dynamic_ports.setdefault(i, [])
-        last = earlier[-1] if earlier else state.last_dynamic_port(i)
+        if earlier:
+            last = earlier[-1]
+        single = self._single
+        if single is not None:
+            # The common shape: one dynamic port and no static one, and the port after the
+            # last one handed out is usually free, so try it before the agent's full scan.
+            port = first_dynamic_port(port_range, last)
+            if port in earlier or any_taken(port, in_use):
+                port = next_dynamic_ports(1, port_range, last, (*in_use, earlier))[0]
+            earlier.append(port)
+            binding = (single.container_name, single.container_port, port, single.protocol, True)
+            return (_new(PortBinding, binding),)
+        needs = self.needs
         # The task's own static ports are not reserved yet, but will be when it starts.
-        taken = (*state.ports_in_use(i), needs.static_ports, needs.static_ports_udp, earlier)
-        count = len(needs.dynamic_mappings)
-        picked = next_dynamic_ports(count, state.dynamic_port_range(i), last, taken)
-        earlier.extend(picked)
+        taken = (*in_use, needs.static_ports, needs.static_ports_udp, earlier)
+        picked = next_dynamic_ports(self._dynamic_count, port_range, last, taken)
+        earlier += picked
         dynamic = iter(picked)
         return tuple(
             [
@@ -164,17 +210,17 @@ class PlacementContext:
 
         The same dict comes back until a count changes: treat it as read-only.
         """
-        if self._rejected is None:
+        if self.rejected_now is None:
             counts = self.counts
-            self._rejected = {_TEXT[code]: counts[code] for code in _REPORTED if counts[code]}
-        return self._rejected
+            self.rejected_now = {_TEXT[code]: counts[code] for code in _REPORTED if counts[code]}
+        return self.rejected_now
 
     def reasons(self) -> np.ndarray:
         """Every instance's reason code now (0 for a candidate): the lowest failing check."""
         reason = np.zeros(len(self.state), np.uint8)
         # Writing the lowest-precedence reasons first lets higher ones overwrite them.
-        for code, failing in reversed(self._start):
-            np.putmask(reason, failing, code)
+        for code, passing in reversed(self._start):
+            np.putmask(reason, ~passing, code)
         availability = self.state.availability
         np.putmask(reason, availability > 0, availability)
         for i, code in self._touched.items():
@@ -190,3 +236,58 @@ class PlacementContext:
         ids = self.state.ids
         reported = (reason > _NOT_ACTIVE).nonzero()[0]
         return tuple(Failure(ids[i], _TEXT[int(reason[i])]) for i in reported)
+
+
+def _per_proposal(
+    ctx: PlacementContext, checks: Sequence[Check]
+) -> tuple[list[tuple[np.ndarray | None, int, int]], list[Check]]:
+    """What a proposal can use up, and the checks to evaluate again after each proposal.
+
+    Capacities are (column, what one task takes of it, reason), in precedence order; a column
+    of None means one task of the request is all the instance takes (static host ports, or
+    distinctInstance). memberOf queries that read runningTasksCount or task:group are asked
+    again; distinctInstance then follows them, to keep the precedence order.
+    """
+    capacities: list[tuple[np.ndarray | None, int, int]] = []
+    rechecks: list[Check] = []
+    for check in checks:
+        if not check.dynamic:
+            continue
+        reason = int(check.reason)
+        if reason == Reason.DISTINCT_INSTANCE and not rechecks:
+            capacities.append((None, 1, reason))
+        elif reason >= Reason.MEMBER_OF:
+            rechecks.append(check)
+        else:
+            capacities += check.capacity(ctx)
+    return capacities, rechecks
+
+
+def _port_template(
+    needs: TaskNeeds,
+) -> tuple[tuple[PortBinding, ...], list[PortBinding | None], PortMapping | None]:
+    """Every task's bindings when all ports are static; per mapping its binding when static
+    (the same for every task) or None; and the mapping when it is the task's only one and
+    dynamic (the common shape, bound without the general loop)."""
+    if not needs.port_mappings:
+        return (), [], None
+    cached = _TEMPLATES.get(id(needs))
+    # The entry holds the needs themselves, so their id cannot be reused while it is kept.
+    if cached is not None and cached[0] is needs:
+        return cached[1]
+    static, fixed = [], []
+    for m in needs.port_mappings:
+        binding = PortBinding(m.container_name, m.container_port, m.host_port, m.protocol)
+        static.append(binding)
+        fixed.append(None if m.is_dynamic else binding)
+    single = needs.port_mappings[0] if fixed == [None] else None
+    template = (tuple(static), fixed, single)
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    _TEMPLATES[id(needs)] = (needs, template)
+    return template
+
+
+# Port templates of recent needs, by id (a service or a workload reuses its needs objects).
+_TEMPLATES: dict[int, tuple[TaskNeeds, tuple]] = {}
+_MAX_TEMPLATES = 256

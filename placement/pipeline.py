@@ -30,6 +30,10 @@ from placement.strategies import Strategy, build_strategies, effective_strategie
 
 __all__ = ["MAX_RUN_TASK_COUNT", "explain", "place"]
 
+# tuple.__new__ builds a named tuple without its class's Python-level __new__: the same
+# Placement, made once per task.
+_new = tuple.__new__
+
 MAX_RUN_TASK_COUNT = 10
 
 
@@ -81,22 +85,46 @@ def _decide(
     draws: Draws,
     explain: bool,
 ) -> tuple[list[Placement], list[TaskExplanation] | None, dict[str, int]]:
+    if explain:
+        return _decide_explained(ctx, checks, ranker, count, draws)
     placements: list[Placement] = []
-    explanations: list[TaskExplanation] | None = [] if explain else None
-    rejected = ctx.rejected()
     ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
+    select, propose, proposed = ranker.select, ctx.propose, ranker.proposed
+    rejected = ctx.rejected()
+    for _ in range(count):
+        candidates = counts[0]
+        if not candidates:
+            break
+        # The counts per reason, as the context keeps them between changes.
+        rejected = ctx.rejected_now or ctx.rejected()
+        # Steps 3 and 4: rank the candidates and pick one.
+        chosen, tied, scores = select(draws)
+        bindings, dropped = propose(chosen)
+        proposed(chosen, dropped)
+        record = (ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
+        placements.append(_new(Placement, record))
+    # For a complete result: the counts the last task saw (as every placement carries).
+    return placements, None, rejected
+
+
+def _decide_explained(
+    ctx: PlacementContext, checks: Sequence[Check], ranker: Ranker, count: int, draws: Draws
+) -> tuple[list[Placement], list[TaskExplanation], dict[str, int]]:
+    # The same decisions as _decide, with every instance's verdict before each one.
+    placements: list[Placement] = []
+    explanations: list[TaskExplanation] = []
+    ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
+    rejected = ctx.rejected()
     for index in range(count):
         rejected, candidates = ctx.rejected(), counts[0]
-        # Steps 3 and 4: rank the candidates and pick one.
-        selected = ranker.select(ctx, draws)
-        if explanations is not None:
-            chosen = None if selected is None else selected[0]
-            explanations.append(_explain(ctx, checks, ranker, index, chosen))
+        selected = ranker.select(draws) if candidates else None
+        chosen = None if selected is None else selected[0]
+        explanations.append(_explain(ctx, checks, ranker, index, chosen))
         if selected is None:
             break
         chosen, tied, scores = selected
-        bindings = ctx.propose(chosen)
-        ranker.proposed(ctx, chosen)
+        bindings, dropped = ctx.propose(chosen)
+        ranker.proposed(chosen, dropped)
         placements.append(
             Placement(ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
         )
@@ -141,7 +169,7 @@ def _explain(
         shortfalls += [s for c in constraint_checks if (s := c.shortfall(ctx, i)) is not None]  # type: ignore[attr-defined]
         code = int(reasons[i])
         reason = Reason(code) if code else None
-        keys = () if reason else ranker.keys(ctx, i)
+        keys = () if reason else ranker.keys(i)
         step = reason.step if reason else "strategies"
         verdicts.append(
             InstanceVerdict(instance_id, step, reason, tuple(shortfalls), keys, i == chosen)
@@ -158,7 +186,18 @@ class _SeededDraws:
 
     def randrange(self, stop: int) -> int:
         """``random.Random(seed).randrange(stop)``, the generator made on the first call."""
-        generator = random.Random(self._seed)
-        # Later draws go straight to the generator: this instance attribute hides the method.
-        self.randrange = generator.randrange  # type: ignore[method-assign]
-        return generator.randrange(stop)
+        getrandbits = random.Random(self._seed).getrandbits
+
+        def randrange(stop: int) -> int:
+            # Random.randrange(stop) for a positive int is Random._randbelow(stop): draw as
+            # many bits as stop has until the value falls below it. Written out, it skips two
+            # Python-level calls per draw; a test keeps it equal to Random.randrange.
+            bits = stop.bit_length()
+            drawn = getrandbits(bits)
+            while drawn >= stop:
+                drawn = getrandbits(bits)
+            return drawn
+
+        # Later draws go straight to it: this instance attribute hides the method.
+        self.randrange = randrange  # type: ignore[method-assign]
+        return randrange(stop)

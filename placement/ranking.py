@@ -16,6 +16,7 @@ both ways give the same answer, draw for draw.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -23,13 +24,15 @@ import numpy as np
 
 from placement.context import PlacementContext
 from placement.results import StrategyScore
-from placement.strategies import Random, Strategy
+from placement.strategies import Keys, Random, Strategy
 
 __all__ = ["MAX_PACKED_BITS", "Draws", "Ranker"]
 
 MAX_PACKED_BITS = 52
 # Non-candidates sit above every packed key; increments (at most 2**52 in all) cannot overflow.
 _NOT_A_CANDIDATE = 1 << 62
+# tuple.__new__ builds a named tuple without its class's Python-level __new__.
+_new = tuple.__new__
 
 
 class Draws(Protocol):
@@ -42,114 +45,168 @@ class Ranker:
     """The strategy chain of one request, its keys, and the pick."""
 
     def __init__(self, ctx: PlacementContext, strategies: Sequence[Strategy], count: int) -> None:
-        chain: list[Strategy] = []
-        for strategy in strategies:
-            if isinstance(strategy, Random):
-                break
-            chain.append(strategy)
-        self.ends_random = len(chain) < len(strategies)
-        self.labels = [strategy.label for strategy in strategies[: len(chain) + 1]]
-        self.chain = chain
+        self.ctx = ctx
+        chain, self.ends_random, self.labels = _layout(strategies)
         started = [strategy.start_keys(ctx, count) for strategy in chain]
-        self.packed = sum(bits for _, bits in started) <= MAX_PACKED_BITS
-        if self.packed:
-            self._pack(ctx, started)
-        else:
-            self.columns = [keys.copy() for keys, _ in started]
-            self.weights = [1] * len(chain)
-            self.shifts, self.masks = [0] * len(chain), [-1] * len(chain)
-        self._updates = [
-            (strategy.update, keys, weight)
-            for strategy, keys, weight in zip(chain, self.columns, self.weights, strict=True)
-        ]
-        # Where each strategy's score sits in its key column, and how to read it.
-        self._unpack = [
-            (shift, mask & strategy.score_mask, strategy.score_offset)
-            for strategy, shift, mask in zip(chain, self.shifts, self.masks, strict=True)
-        ]
-        self.moves_others = any(strategy.moves_others for strategy in chain)
-
-    def _pack(self, ctx: PlacementContext, started: list[tuple[np.ndarray, int]]) -> None:
         # The last strategy takes the lowest bits, each earlier one the bits above it.
-        self.shifts, self.masks, packed, shift = [], [], None, 0
-        for keys, bits in reversed(started):
-            shifted = keys << shift if shift else keys
-            packed = shifted if packed is None else packed + shifted
-            self.shifts.insert(0, shift)
-            self.masks.insert(0, (1 << bits) - 1)
-            shift += bits
-        self.combined = np.where(ctx.feasible, 0 if packed is None else packed, _NOT_A_CANDIDATE)
-        self.columns = [self.combined] * len(started)
-        self.weights = [1 << shift for shift in self.shifts]
-        # The rows tied for the best key, kept between decisions (None: scan again), and the
-        # position in it of the row picked last.
+        shifts, shift = [0] * len(started), 0
+        for k in range(len(started) - 1, -1, -1):
+            shifts[k], shift = shift, shift + started[k].bits
+        self.packed = packed = shift <= MAX_PACKED_BITS
+        if not packed:
+            shifts = [0] * len(started)
+        self._layout_keys(ctx, started, shifts)
+        # The scores of the best key, read last: every instance of a tie shares them.
+        self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
+        # The rows tied for the best key (a Python int), kept between decisions (None: scan
+        # again), and the position in it of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
-        self._picked = 0
+        self._best = self._picked = 0
+        if not packed:  # the slow path's own methods hide the packed ones
+            self.select = self._select_narrowed  # type: ignore[method-assign]
+            self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
 
-    def select(
-        self, ctx: PlacementContext, rng: Draws
-    ) -> tuple[int, int, tuple[StrategyScore, ...]] | None:
-        """The chosen row, how many instances tied for it, and its scores; None if no candidate."""
-        if not ctx.counts[0]:
-            return None
-        tied = self._best_packed() if self.packed else self._best_narrowed(ctx)
+    def _layout_keys(self, ctx: PlacementContext, started: list[Keys], shifts: list[int]) -> None:
+        # One pass over the chain: the key columns (one packed column, or one per strategy),
+        # where each score sits in its column, and what a proposal changes: a step of the
+        # chosen row's own key (summed into _own when packed) and, for a spread over an
+        # attribute, every row sharing its value.
+        packed, combined, own = self.packed, None, 0
+        self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
+        for keys, shift in zip(started, shifts, strict=True):
+            if packed:
+                shifted = keys.values << shift if shift else keys.values
+                combined = shifted if combined is None else combined + shifted
+                mask = ((1 << keys.bits) - 1) & keys.score_mask
+                own += keys.step << shift  # a negative step shifts as a negative int
+            else:
+                column = keys.values.copy()
+                self.columns.append(column)
+                mask = keys.score_mask
+                if keys.step:
+                    self._steps.append((column, keys.step))
+            self._unpack.append((shift, mask, keys.score_offset))
+            if keys.by_value is not None:
+                name, codes = keys.by_value
+                increments = ctx.state.value_increments(name, 1 << shift)
+                column = None if packed else self.columns[-1]
+                self._spreads.append((column, codes, increments))
+        if packed:
+            self.combined = np.where(
+                ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
+            )
+            self.columns = [self.combined] * len(started)
+            self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
+        # What a proposal adds to the chosen row's packed key (its steps, summed); unpacked
+        # columns keep one step each in _steps.
+        self._own = own
+        # Whether a proposal can move other instances' keys (a spread over an attribute).
+        self.moves_others = bool(self._spreads)
+
+    def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
+        """The chosen row, how many instances tied for it, and its scores.
+
+        Only called while there is a candidate (``ctx.counts[0]``).
+        """
+        tied = self._tied
+        if tied is None:
+            combined = self.combined
+            self._best = best = combined.item(combined.argmin())
+            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
+            tied = self._tied = (combined == best).nonzero()[0]
         size = len(tied)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
         self._picked = picked = 0 if size == 1 else rng.randrange(size)
-        chosen = int(tied[picked])
-        return chosen, size, tuple(map(StrategyScore, self.labels, self.keys(ctx, chosen)))
+        # Every row of the tie has the best key, so its scores are the best key's.
+        scored = self._scored
+        if scored[0] != self._best:
+            scored = self._scored = (self._best, self._labelled(self.keys_of(self._best)))
+        return int(tied[picked]), size, scored[1]
 
-    def _best_packed(self) -> np.ndarray | list[int]:
-        if self._tied is None:
-            combined = self.combined
-            self._best = combined[combined.argmin()]
-            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
-            self._tied = (combined == self._best).nonzero()[0]
-        return self._tied
-
-    def _best_narrowed(self, ctx: PlacementContext) -> np.ndarray:
-        candidates = ctx.candidates()
+    def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
+        candidates = self.ctx.candidates()
         for keys in self.columns:
             values = keys[candidates]
             candidates = candidates[values == values.min()]
-        return candidates
+        size = len(candidates)
+        chosen = int(candidates[0 if size == 1 else rng.randrange(size)])
+        return chosen, size, self._labelled(self.keys(chosen))
 
-    def keys(self, ctx: PlacementContext, i: int) -> tuple[int | None, ...]:
-        """Instance ``i``'s score under each strategy of the chain (None for random)."""
-        if self.packed:
-            key = self.combined.item(i)  # one read, then each strategy's bits
-            found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
-        else:
-            unpack = zip(self.columns, self._unpack, strict=True)
-            found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
+    def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
+        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
+
+    def keys_of(self, key: int) -> tuple[int | None, ...]:
+        """Each strategy's score for a packed key (None for random)."""
+        found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
         return (*found, None) if self.ends_random else tuple(found)
 
-    def proposed(self, ctx: PlacementContext, i: int) -> None:
-        """Update the keys after a task was proposed on ``i`` (and ``i`` re-checked)."""
-        for update, keys, weight in self._updates:
-            update(keys, ctx, i, weight)
+    def keys(self, i: int) -> tuple[int | None, ...]:
+        """Instance ``i``'s score under each strategy of the chain (None for random)."""
         if self.packed:
-            if not ctx.feasible[i]:
-                self.combined[i] = _NOT_A_CANDIDATE
-            self._keep_tie(i)
+            return self.keys_of(self.combined.item(i))  # one read, then each strategy's bits
+        unpack = zip(self.columns, self._unpack, strict=True)
+        found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
+        return (*found, None) if self.ends_random else tuple(found)
 
-    def _keep_tie(self, i: int) -> None:
-        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
-        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
-        # by i alone, or by every row sharing i's value under a spread over an attribute.
+    def proposed(self, i: int, dropped: bool) -> None:
+        """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
+        combined, own = self.combined, self._own
+        if own:
+            combined[i] += own
+        for _, codes, increments in self._spreads:
+            combined += increments[codes.item(i)]
+        if dropped:
+            combined[i] = _NOT_A_CANDIDATE
         tied = self._tied
         if tied is None:
             return
-        key, best = self.combined[i], self._best
-        if key < best:
-            self._best, self._tied = key, [i]  # a list indexes like the array, built faster
+        # i was picked from the tie, so its key was the best one. Only i's own key moves, by
+        # ``own``, unless it was dropped (it then rises above every candidate) or a spread over
+        # an attribute raised every row sharing i's value (then read the key).
+        moved = 1 if dropped else own
+        if self.moves_others:
+            moved = combined.item(i) - self._best
+        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
+        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
+        # by i alone, or by every row sharing i's value under a spread over an attribute.
+        if moved < 0:
+            self._best, self._tied = self._best + moved, [i]  # a list indexes like the array
         elif len(tied) == 1:  # the tie was i alone
-            if key > best:
+            if moved:
                 self._tied = None
         elif self.moves_others:
             # Spread over an attribute raised every row sharing i's value: scanning the keys
             # again costs less than filtering the tie row by row.
             self._tied = None
-        elif key > best:  # only i moved, and it sits at the position just picked
+        elif moved:  # only i moved, and it sits at the position just picked
             picked = self._picked
             self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))
+
+    def _proposed_narrowed(self, i: int, dropped: bool) -> None:
+        # Non-candidates are left out by the narrowing itself.
+        for column, step in self._steps:
+            column[i] += step
+        for column, codes, increments in self._spreads:
+            column += increments[codes.item(i)]
+
+
+def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    """The chain up to ``random`` (which ends it), whether it ends so, and the labels scored."""
+    try:
+        return _cached_layout(tuple(strategies))
+    except TypeError:  # a strategy that cannot be hashed: nothing to cache
+        return _cached_layout.__wrapped__(tuple(strategies))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_layout(
+    strategies: tuple[Strategy, ...],
+) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
+    chain: list[Strategy] = []
+    for strategy in strategies:
+        if isinstance(strategy, Random):
+            break
+        chain.append(strategy)
+    ends_random = len(chain) < len(strategies)
+    labels = tuple(strategy.label for strategy in strategies[: len(chain) + 1])
+    return tuple(chain), ends_random, labels

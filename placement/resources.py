@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from placement.context import PlacementContext
 
 __all__ = [
+    "any_taken",
     "count_free_ports",
     "dynamic_ports_free",
+    "first_dynamic_port",
     "fit",
     "missing_attributes",
     "next_dynamic_ports",
@@ -69,7 +71,9 @@ def next_dynamic_ports(
     # Asked of each collection rather than merged into one set: the first port tried is
     # usually free, and merging would cost more than the whole scan.
     taken = (*taken,)
-    start = first if last is None or not first <= last < end else last + 1
+    start = first_dynamic_port(port_range, last)
+    if count == 1 and not any_taken(start, taken):
+        return [start]  # the usual case: the port after the last one is free
     chosen: list[int] = []
     for step in range(size):
         port = first + (start - first + step) % size
@@ -82,6 +86,20 @@ def next_dynamic_ports(
                 if len(chosen) == count:
                     return chosen
     raise ValueError(f"only {len(chosen)} free ports in dynamic range {first}-{end}")
+
+
+def first_dynamic_port(port_range: tuple[int, int], last: int | None) -> int:
+    """Where the agent's scan starts: after the last port handed out, else the range's start."""
+    first, end = port_range
+    return first if last is None or not first <= last < end else last + 1
+
+
+def any_taken(port: int, taken: Iterable[Collection[int]]) -> bool:
+    """Whether ``port`` is in any of the ``taken`` collections."""
+    for ports in taken:  # noqa: SIM110  (a loop: any() would build a generator per port)
+        if port in ports:
+            return True
+    return False
 
 
 def fit(instance: Instance, needs: TaskNeeds) -> tuple[Shortfall, ...]:
@@ -156,9 +174,11 @@ def _eni(instance: Instance, needs: TaskNeeds) -> Shortfall | None:
 
 
 # --- The vectorised checks --------------------------------------------------------------------
-# Each check answers "which instances fail?" for the whole cluster at the start of a request
-# (``failing``) and, when proposals in the request can change its answer (``dynamic``), "does
-# instance i fail now?" after one was proposed there (``fails_at``).
+# Each check answers "which instances pass?" for the whole cluster at the start of a request
+# (``passing``) and, when proposals in the request can change its answer (``dynamic``), how
+# many of the request's tasks an instance takes before it fails (``capacity``: resources
+# that every task uses up the same way) or "does instance i fail now?" after a proposal
+# there (``fails_at``: queries that read the tasks running).
 
 
 class Check:
@@ -167,14 +187,22 @@ class Check:
     reason: Reason
     dynamic = False
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        """A boolean array: True where the instance fails this rule."""
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        """A boolean array: True where the instance passes this rule (only read)."""
+        raise NotImplementedError
+
+    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+        """For a dynamic resource check: (column, what one task takes, reason) entries.
+
+        A candidate fails once its proposals reach ``column[i] // per_task``; a column of None
+        means after the first proposal.
+        """
         raise NotImplementedError
 
     def fails_at(self, ctx: PlacementContext, i: int) -> bool:
         """Whether instance ``i`` fails now, proposals of this request included.
 
-        Only asked of dynamic checks, and only for an instance that was a candidate.
+        Only asked of dynamic checks without a capacity, and only for a candidate.
         """
         raise NotImplementedError
 
@@ -182,31 +210,31 @@ class Check:
 class AttributeCheck(Check):
     reason = Reason.ATTRIBUTE
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ~ctx.state.has_attributes(ctx.needs.required_attributes)
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.has_attributes(ctx.needs.required_attributes)
 
 
 class CpuCheck(Check):
     reason, dynamic = Reason.CPU, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ctx.state.remaining_cpu < ctx.needs.cpu
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.remaining_cpu >= ctx.needs.cpu
 
-    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+        # A task that takes no CPU never runs out of it (a candidate has none below zero).
         cpu = ctx.needs.cpu
-        # ctx.left written out: this runs for every proposal.
-        return ctx.state.remaining_cpu.item(i) - ctx.proposed[i] * cpu < cpu
+        return [(ctx.state.remaining_cpu, cpu, self.reason)] if cpu > 0 else []
 
 
 class MemoryCheck(Check):
     reason, dynamic = Reason.MEMORY, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ctx.state.remaining_memory < ctx.needs.memory
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.remaining_memory >= ctx.needs.memory
 
-    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         memory = ctx.needs.memory
-        return ctx.state.remaining_memory.item(i) - ctx.proposed[i] * memory < memory
+        return [(ctx.state.remaining_memory, memory, self.reason)] if memory > 0 else []
 
 
 class PortsCheck(Check):
@@ -214,34 +242,36 @@ class PortsCheck(Check):
 
     reason, dynamic = Reason.PORTS, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
         state, needs = ctx.state, ctx.needs
-        masks = [state.port_taken("tcp", port) for port in needs.static_ports]
-        masks += [state.port_taken("udp", port) for port in needs.static_ports_udp]
+        taken = [state.port_taken("tcp", port) for port in needs.static_ports]
+        taken += [state.port_taken("udp", port) for port in needs.static_ports_udp]
+        passing = []
         if needs.static_port_count:
-            masks.append(state.reserved_count + needs.static_port_count > MAX_RESERVED_PORTS)
+            passing.append(state.reserved_count <= MAX_RESERVED_PORTS - needs.static_port_count)
         if needs.dynamic_mappings:
-            masks.append(state.dynamic_free < len(needs.dynamic_mappings))
-        return functools.reduce(np.logical_or, masks)
+            passing.append(state.dynamic_free >= len(needs.dynamic_mappings))
+        if taken:
+            passing.append(~functools.reduce(np.logical_or, taken))
+        return functools.reduce(np.logical_and, passing)
 
-    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
+    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         # Every task of a request asks for the same static ports, so one proposal takes them
         # all; otherwise proposals only use up the dynamic range.
         needs = ctx.needs
         if needs.static_port_count:
-            return True
-        wanted = len(needs.dynamic_mappings)
-        return ctx.left(ctx.state.dynamic_free, i, wanted) < wanted
+            return [(None, 1, self.reason)]
+        return [(ctx.state.dynamic_free, len(needs.dynamic_mappings), self.reason)]
 
 
 class EniCheck(Check):
     reason, dynamic = Reason.ENI, True
 
-    def failing(self, ctx: PlacementContext) -> np.ndarray:
-        return ctx.state.free_enis < 1
+    def passing(self, ctx: PlacementContext) -> np.ndarray:
+        return ctx.state.free_enis >= 1
 
-    def fails_at(self, ctx: PlacementContext, i: int) -> bool:
-        return ctx.left(ctx.state.free_enis, i, 1) < 1
+    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+        return [(ctx.state.free_enis, 1, self.reason)]
 
 
 def resource_checks(needs: TaskNeeds) -> list[Check]:
@@ -249,12 +279,17 @@ def resource_checks(needs: TaskNeeds) -> list[Check]:
 
     Status and agent are not among them: ``ClusterState`` keeps those for every request.
     """
-    checks: list[Check] = []
-    if needs.required_attributes:
-        checks.append(AttributeCheck())
+    ports = bool(needs.static_port_count or needs.dynamic_mappings)
+    return list(_checks_for(bool(needs.required_attributes), ports, needs.uses_eni))
+
+
+# Checks hold no state, so every request with the same kinds of needs shares one list.
+@functools.lru_cache(maxsize=16)
+def _checks_for(attributes: bool, ports: bool, eni: bool) -> tuple[Check, ...]:
+    checks: list[Check] = [AttributeCheck()] if attributes else []
     checks += [CpuCheck(), MemoryCheck()]
-    if needs.static_port_count or needs.dynamic_mappings:
+    if ports:
         checks.append(PortsCheck())
-    if needs.uses_eni:
+    if eni:
         checks.append(EniCheck())
-    return checks
+    return tuple(checks)

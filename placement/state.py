@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterState"]
 
+_TCP, _UDP, _BOTH = ("tcp",), ("udp",), ("tcp", "udp")
+
 
 def _column(values: Iterable, dtype: type) -> np.ndarray:
     return np.fromiter(values, dtype=dtype)
@@ -48,7 +50,8 @@ class ClusterState:
         self.remaining_cpu = _column((inst.remaining_cpu for inst in base), np.int64)
         self.remaining_memory = _column((inst.remaining_memory for inst in base), np.int64)
         self.free_enis = _column((inst.free_enis for inst in base), np.int64)
-        self.running_tasks = _column((inst.running_tasks_count for inst in base), np.int64)
+        # Read only for one instance at a time, so a list: cheaper to update than an array.
+        self.running_tasks = [inst.running_tasks_count for inst in base]
         self.dynamic_free = _column((dynamic_ports_free(inst) for inst in base), np.int64)
         self._tcp = [set(inst.reserved_ports) for inst in base]
         self._udp = [set(inst.reserved_ports_udp) for inst in base]
@@ -69,13 +72,20 @@ class ClusterState:
         np.putmask(self.availability, ~self.active, Reason.NOT_ACTIVE)
         self.not_active_count = int(np.count_nonzero(~self.active))
         self.agent_lost_count = int(np.count_nonzero(self.active & ~self.agent_connected))
+        self.available_count = len(self.ids) - self.not_active_count - self.agent_lost_count
 
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
         self._port_masks: dict[tuple[str, int], np.ndarray] = {}
+        # The ports with a mask of either protocol: most ports a task takes have none.
+        self._masked_ports: set[int] = set()
         self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         self._value_masks: dict[str, list[np.ndarray]] = {}
-        self._value_counts: dict[tuple[str, str], np.ndarray] = {}
+        self._increments: dict[tuple[str, int], list[np.ndarray]] = {}
+        # Per group, per attribute name: tasks of the group per value (lists: apply changes one
+        # count at a time, and a request reads the handful of values at once).
+        self._value_counts: dict[str, dict[str, list[int]]] = {}
+        self._code_lists: dict[str, list[int]] = {}
         self._attribute_masks: dict[frozenset, np.ndarray] = {}
         self._query_masks: dict[str, np.ndarray] = {}
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
@@ -115,7 +125,7 @@ class ClusterState:
             dynamic_ports_in_use=frozenset(self._dynamic[i]),
             last_dynamic_port=self._last_dynamic[i],
             task_groups=self._groups[i],
-            running_tasks_count=int(self.running_tasks[i]),
+            running_tasks_count=self.running_tasks[i],
         )
 
     def group_counts(self, group: str) -> np.ndarray:
@@ -135,6 +145,7 @@ class ClusterState:
             pairs = zip(reserved, self._dynamic, strict=True)
             mask = _column((port in r or port in d for r, d in pairs), bool)
             self._port_masks[key] = mask
+            self._masked_ports.add(port)
         return mask
 
     def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -159,14 +170,28 @@ class ClusterState:
             masks = self._value_masks[name] = [codes == k for k in range(len(values) + 1)]
         return masks
 
-    def value_counts(self, name: str, group: str) -> np.ndarray:
+    def value_increments(self, name: str, weight: int) -> list[np.ndarray]:
+        """Per value of ``attribute_codes(name)``: ``weight`` where an instance has it, else 0.
+
+        What a spread over the attribute adds to every key when a task lands on that value;
+        the same for every request whose keys are packed alike (read-only).
+        """
+        made = self._increments.get((name, weight))
+        if made is None:
+            masks = self.value_masks(name)
+            made = self._increments[name, weight] = [m.astype(np.int64) * weight for m in masks]
+        return made
+
+    def value_counts(self, name: str, group: str) -> list[int]:
         """Tasks of ``group`` per value of attribute ``name`` (missing value last; read-only)."""
-        counts = self._value_counts.get((name, group))
+        by_name = self._value_counts.setdefault(group, {})
+        counts = by_name.get(name)
         if counts is None:
             codes, values = self.attribute_codes(name)
-            counts = np.zeros(len(values) + 1, dtype=np.int64)
-            np.add.at(counts, codes, self.group_counts(group))
-            self._value_counts[name, group] = counts
+            tally = np.zeros(len(values) + 1, dtype=np.int64)
+            np.add.at(tally, codes, self.group_counts(group))
+            counts = by_name[name] = tally.tolist()
+            self._code_lists.setdefault(name, codes.tolist())
         return counts
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
@@ -199,6 +224,18 @@ class ClusterState:
         """Instance ``i``'s dynamic, TCP and UDP ports in use (the agent skips them all)."""
         return self._dynamic[i], self._tcp[i], self._udp[i]
 
+    def dynamic_ports(self, i: int) -> tuple[tuple[int, int], int | None, tuple[set[int], ...]]:
+        """Instance ``i``'s dynamic range, the port handed out last and ``ports_in_use``."""
+        return (
+            self._base[i].dynamic_port_range,
+            self._last_dynamic[i],
+            (
+                self._dynamic[i],
+                self._tcp[i],
+                self._udp[i],
+            ),
+        )
+
     def dynamic_port_range(self, i: int) -> tuple[int, int]:
         """The first and last port of instance ``i``'s dynamic range."""
         return self._base[i].dynamic_port_range
@@ -211,14 +248,14 @@ class ClusterState:
 
     def apply(self, result: PlacementResult) -> None:
         """Record the result's placements: resources, ports, ENIs and task groups."""
-        needs, tasks = result.needs, {}
+        needs, position, tasks = result.needs, self._position, {}
         for placement in result.placements:
-            i = self._position[placement.instance_id]
+            i = position[placement.instance_id]
             tasks[i] = tasks.get(i, 0) + 1
             if needs.port_mappings:
                 self._change_ports(i, needs, placement.port_bindings, +1)
-        for i, count in tasks.items():
-            self._change_tasks(i, needs, count)
+        if tasks:
+            self._change_tasks(tasks, needs)
 
     def release(
         self, instance_id: str, needs: TaskNeeds, port_bindings: Iterable[PortBinding] = ()
@@ -227,7 +264,7 @@ class ClusterState:
         i = self._position[instance_id]
         if needs.port_mappings:
             self._change_ports(i, needs, tuple(port_bindings), -1)
-        self._change_tasks(i, needs, -1)
+        self._change_tasks({i: -1}, needs)
 
     def update_instance(self, instance: Instance) -> None:
         """Replace one instance wholesale (drained, attributes changed, agent lost, ...)."""
@@ -236,7 +273,8 @@ class ClusterState:
         self._base[i], self._current[i] = instance, instance
         for column in ("active", "agent_connected", "remaining_cpu", "remaining_memory"):
             getattr(self, column)[i] = getattr(replacement, column)[0]
-        for column in ("free_enis", "running_tasks", "dynamic_free", "reserved_count"):
+        self.running_tasks[i] = replacement.running_tasks[0]
+        for column in ("free_enis", "dynamic_free", "reserved_count"):
             getattr(self, column)[i] = getattr(replacement, column)[0]
         self._tcp[i], self._udp[i] = replacement._tcp[0], replacement._udp[0]
         self._dynamic[i], self._last_dynamic[i] = (
@@ -247,39 +285,51 @@ class ClusterState:
         self._refresh_availability()
         self._clear_caches()
 
-    def _change_tasks(self, i: int, needs: TaskNeeds, count: int) -> None:
-        # count < 0 releases tasks.
-        self.remaining_cpu[i] -= count * needs.cpu
-        self.remaining_memory[i] -= count * needs.memory
-        if needs.uses_eni:
-            self.free_enis[i] -= count
-        self.running_tasks[i] += count
-        groups = self._groups[i]
-        groups[needs.group] = groups.get(needs.group, 0) + count
-        column = self._group_columns.get(needs.group)
-        if column is not None:
-            column[i] += count
-        for (name, group), counts in self._value_counts.items():
-            if group == needs.group:
-                counts[self._attribute_codes[name][0][i]] += count
-        self._current[i] = None
-        for stale in self._stale.values():
-            stale.add(i)
+    def _change_tasks(self, tasks: dict[int, int], needs: TaskNeeds) -> None:
+        # tasks: how many tasks of ``needs`` each row gains (a negative count releases them).
+        # The caches to keep current are looked up once for all the rows.
+        cpu, memory, uses_eni, group = needs.cpu, needs.memory, needs.uses_eni, needs.group
+        remaining_cpu, remaining_memory = self.remaining_cpu, self.remaining_memory
+        free_enis, running, current = self.free_enis, self.running_tasks, self._current
+        group_column = self._group_columns.get(group)
+        per_value = [
+            (self._code_lists[name], counts)
+            for name, counts in self._value_counts.get(group, {}).items()
+        ]
+        stale = list(self._stale.values())
+        for i, count in tasks.items():
+            remaining_cpu[i] -= count * cpu
+            remaining_memory[i] -= count * memory
+            if uses_eni:
+                free_enis[i] -= count
+            running[i] += count
+            tally = self._groups[i]
+            tally[group] = tally.get(group, 0) + count
+            if group_column is not None:
+                group_column[i] += count
+            for codes, counts in per_value:
+                counts[codes[i]] += count
+            current[i] = None
+            for rows in stale:
+                rows.add(i)
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
-        tcp, udp = self._tcp[i], self._udp[i]
-        for port in needs.static_ports:
-            self._change_port(i, tcp, ("tcp",), port, sign)
-        for port in needs.static_ports_udp:
-            self._change_port(i, udp, ("udp",), port, sign)
+        if needs.static_ports or needs.static_ports_udp:
+            tcp, udp = self._tcp[i], self._udp[i]
+            for port in needs.static_ports:
+                self._change_port(i, tcp, _TCP, port, sign)
+            for port in needs.static_ports_udp:
+                self._change_port(i, udp, _UDP, port, sign)
+            self.reserved_count[i] = len(tcp) + len(udp)
         if needs.dynamic_mappings:
             # A dynamic port is taken whatever its protocol.
-            picked = [binding.host_port for binding in bindings if binding.dynamic]
-            for port in picked:
-                self._change_port(i, self._dynamic[i], ("tcp", "udp"), port, sign)
-            if picked and sign > 0:
-                self._last_dynamic[i] = picked[-1]
-        self.reserved_count[i] = len(tcp) + len(udp)
+            dynamic, last = self._dynamic[i], None
+            for binding in bindings:
+                if binding.dynamic:
+                    last = binding.host_port
+                    self._change_port(i, dynamic, _BOTH, last, sign)
+            if last is not None and sign > 0:
+                self._last_dynamic[i] = last
 
     def _change_port(
         self, i: int, ports: set[int], protocols: tuple[str, ...], port: int, sign: int
@@ -290,10 +340,12 @@ class ClusterState:
         was_taken = port in tcp or port in udp or port in dynamic
         ports.add(port) if sign > 0 else ports.discard(port)
         is_taken = port in tcp or port in udp or port in dynamic
-        first, last = self._base[i].dynamic_port_range
-        if was_taken != is_taken and first <= port <= last:
-            self.dynamic_free[i] += int(was_taken) - int(is_taken)
-        for protocol in protocols:
-            mask = self._port_masks.get((protocol, port))
-            if mask is not None:
-                mask[i] = port in (tcp if protocol == "tcp" else udp) or port in dynamic
+        if was_taken != is_taken:
+            first, last = self._base[i].dynamic_port_range
+            if first <= port <= last:
+                self.dynamic_free[i] += 1 if was_taken else -1
+        if port in self._masked_ports:
+            for protocol in protocols:
+                mask = self._port_masks.get((protocol, port))
+                if mask is not None:
+                    mask[i] = port in (tcp if protocol == "tcp" else udp) or port in dynamic

@@ -13,8 +13,9 @@ effort: they only order candidates that steps 1-2 kept, so they never block a pl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_STRATEGIES",
     "STRATEGIES",
     "Binpack",
+    "Keys",
     "Random",
     "SpreadAttribute",
     "SpreadInstances",
@@ -49,27 +51,34 @@ DEFAULT_SERVICE_STRATEGIES = (
 )
 
 
+class Keys(NamedTuple):
+    """One strategy's keys at the start of a request, and how a proposal moves them."""
+
+    # Every instance's key (only read: the ranker keeps its own copy to update).
+    values: np.ndarray
+    # The bits any key can reach during the request (an upper bound is enough).
+    bits: int
+    # What a proposal adds to the chosen instance's own key (binpack: minus the units taken).
+    step: int = 0
+    # For a spread over an attribute: its name and each instance's value code; a proposal adds
+    # one to every instance sharing the chosen one's value.
+    by_value: tuple[str, np.ndarray] | None = None
+    # The score reported for an instance whose key is ``key``: ``(key & score_mask) +
+    # score_offset``, plain arithmetic the ranker does for every placement.
+    score_mask: int = -1
+    score_offset: int = 0
+
+
 class Strategy:
-    """One ranking rule: a key per instance (lower first) that proposals update."""
+    """One ranking rule: a key per instance (lower first) that proposals update.
+
+    Strategies hold no per-request state, so a validated chain can be reused across requests.
+    """
 
     label = ""
-    # Whether a proposal on one instance can change other instances' keys (the ranker's tie
-    # bookkeeping is cheaper when only the chosen instance moves).
-    moves_others = False
-    # The score reported for an instance whose key is ``key``: ``(key & score_mask) +
-    # score_offset``, plain arithmetic the ranker does for every placement (set by start_keys).
-    score_mask = -1
-    score_offset = 0
 
-    def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
-        """Every instance's key at the start of a request, and the bits any key can reach.
-
-        The array is only read; the ranker keeps its own copy to update.
-        """
-        raise NotImplementedError
-
-    def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
-        """Change ``keys`` (each key scaled by ``weight``) after a proposal on instance ``i``."""
+    def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
+        """Every instance's key at the start of a request, and how proposals change it."""
         raise NotImplementedError
 
 
@@ -80,21 +89,16 @@ class Binpack(Strategy):
         self.resource = resource
         self.label = f"binpack({resource})"
 
-    def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
+    def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
         """Remaining units (0..registered), least first: ECS binpack; Nomad ScoreFitBinPack."""
         state, needs = ctx.state, ctx.needs
         remaining = state.remaining_cpu if self.resource == "cpu" else state.remaining_memory
-        # Units one task takes, read on every proposal: looked up once per request. The score
-        # is the units left after placing the task: 0..registered, lower is better.
-        self.need = needs.cpu if self.resource == "cpu" else needs.memory
-        self.score_offset = -self.need
-        # Candidates always have room; only non-candidates can be below zero, and they rank last.
-        keys = np.maximum(remaining, 0)
-        return keys, int(keys.max(initial=0)).bit_length()
-
-    def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
-        """Instance ``i`` has one task's worth less left."""
-        keys[i] -= self.need * weight
+        need = needs.cpu if self.resource == "cpu" else needs.memory
+        # Candidates always have room; only non-candidates can be below zero, and the ranker
+        # moves those above every key. argmax then one read: cheaper than ndarray.max.
+        most = max(remaining.item(remaining.argmax()), 0) if len(remaining) else 0
+        # The score is the units left after placing the task: 0..registered, lower is better.
+        return Keys(remaining, most.bit_length(), -need, None, -1, -need)
 
 
 class SpreadInstances(Strategy):
@@ -103,14 +107,11 @@ class SpreadInstances(Strategy):
     def __init__(self, field: str) -> None:
         self.label = f"spread({field})"
 
-    def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
+    def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
         """Tasks of the group on each instance (0..group size), fewest first: ECS spread."""
         keys = ctx.group_counts
-        return keys, (int(keys.max(initial=0)) + count).bit_length()
-
-    def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
-        """Instance ``i`` runs one more task of the group."""
-        keys[i] += weight
+        most = keys.item(keys.argmax()) if len(keys) else 0
+        return Keys(keys, (most + count).bit_length(), 1, None, -1, 0)
 
 
 class SpreadAttribute(Strategy):
@@ -120,34 +121,24 @@ class SpreadAttribute(Strategy):
     missing property the same way); among themselves they spread like one more value.
     """
 
-    moves_others = True
-
     def __init__(self, name: str) -> None:
         self.name = name
         self.label = f"spread({ATTRIBUTE_PREFIX}{name})"
 
-    def start_keys(self, ctx: PlacementContext, count: int) -> tuple[np.ndarray, int]:
+    def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
         """Tasks of the group with each instance's value (0..group size, missing above all),
         fewest first: ECS spread over an attribute; Nomad spread.go's per-value counts."""
-        self.codes, values = ctx.state.attribute_codes(self.name)
-        self.masks = ctx.state.value_masks(self.name)
-        per_value = ctx.state.value_counts(self.name, ctx.needs.group).copy()
-        # A handful of values: Python's max beats a NumPy call on so short an array.
-        bits = (max(per_value.tolist()) + count).bit_length()
-        self.missing_flag = 1 << bits
-        self.score_mask = self.missing_flag - 1  # the tasks beside it, without the flag
-        per_value[len(values)] += self.missing_flag
-        self._increments: dict[int, np.ndarray] = {}
-        return per_value[self.codes], bits + 1
-
-    def update(self, keys: np.ndarray, ctx: PlacementContext, i: int, weight: int) -> None:
-        """Every instance with ``i``'s value has one more task of the group beside it."""
-        # One ranker, one weight: the increments are kept per value for the request.
-        value = self.codes.item(i)
-        increment = self._increments.get(value)
-        if increment is None:
-            increment = self._increments[value] = self.masks[value].astype(np.int64) * weight
-        keys += increment
+        state = ctx.state
+        codes, values = state.attribute_codes(self.name)
+        per_value = list(state.value_counts(self.name, ctx.needs.group))
+        # A handful of values: Python's max beats a NumPy call on so short a list.
+        bits = (max(per_value) + count).bit_length()
+        missing_flag = 1 << bits
+        per_value[len(values)] += missing_flag
+        keys = np.array(per_value, np.int64).take(codes)
+        by_value = (self.name, codes)
+        # The score is the tasks beside the instance, without the flag.
+        return Keys(keys, bits + 1, 0, by_value, missing_flag - 1, 0)
 
 
 class Random(Strategy):
@@ -201,14 +192,25 @@ def effective_strategies(request: PlacementRequest) -> tuple[PlacementStrategy, 
     return DEFAULT_RUN_TASK_STRATEGIES
 
 
-def build_strategies(request: PlacementRequest) -> list[Strategy]:
+def build_strategies(request: PlacementRequest) -> tuple[Strategy, ...]:
     """Validate the request's strategies with ECS's errors; return step 3's chain."""
     if len(request.strategies) > MAX_STRATEGIES:
         raise InvalidPlacementRequest(
             f"Too many placement strategies: at most {MAX_STRATEGIES} are allowed."
         )
+    strategies = effective_strategies(request)
+    try:
+        return _chain(strategies)
+    except TypeError:  # an unhashable field: nothing to cache, validate it all the same
+        return _chain.__wrapped__(strategies)
+
+
+# Strategies hold no per-request state, so a validated chain is shared by every request that
+# asks for the same strategies (most requests of a service or a benchmark do).
+@functools.lru_cache(maxsize=256)
+def _chain(strategies: tuple[PlacementStrategy, ...]) -> tuple[Strategy, ...]:
     chain = []
-    for strategy in effective_strategies(request):
+    for strategy in strategies:
         factory = STRATEGIES.get(strategy.type)
         if factory is None:
             raise InvalidPlacementRequest(
@@ -216,4 +218,4 @@ def build_strategies(request: PlacementRequest) -> list[Strategy]:
                 "Valid values: binpack, spread, random."
             )
         chain.append(factory(strategy.field))
-    return chain
+    return tuple(chain)
