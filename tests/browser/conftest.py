@@ -159,30 +159,6 @@ def daphne(django_db_setup, django_db_blocker):
         server = Daphne(daphne_env()).start()
     yield server
     server.stop()
-    with django_db_blocker.unblock():
-        wait_for_other_sessions_to_end()
-
-
-def wait_for_other_sessions_to_end(timeout: float = 5.0) -> None:
-    """PostgreSQL: let the server's backends finish, or dropping the test database fails.
-
-    A backend outlives its client by a moment; pytest-django drops the database right after.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    query = (
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    )
-
-    def alone() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(query)
-            return cursor.fetchone()[0] == 0
-
-    wait_until(alone, timeout=timeout, interval=0.1)
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
