@@ -102,7 +102,10 @@ def append_event(event: Event) -> None:
 class Event(models.Model):
     """One state change in a cluster, in the order it happened (the classroom timeline)."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="events")
+    # Indexed by the (cluster, seq) constraint, which leads with it.
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     time = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=64)

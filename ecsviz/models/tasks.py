@@ -37,7 +37,11 @@ class Task(models.Model):
         TERMINATION_NOTICE = "TerminationNotice"
 
     task_id = models.CharField(max_length=32, unique=True)
-    cluster = models.ForeignKey("ecsviz.Cluster", on_delete=models.CASCADE, related_name="tasks")
+    # Neither foreign key needs an index of its own: the composite indexes below lead with it,
+    # and every task written would otherwise update two more indexes.
+    cluster = models.ForeignKey(
+        "ecsviz.Cluster", on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     # None for Fargate tasks, and for tasks orphaned by a forced deregistration.
     container_instance = models.ForeignKey(
         "ecsviz.ContainerInstance",
@@ -45,6 +49,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tasks",
+        db_index=False,
     )
     task_definition = models.ForeignKey(
         "ecsviz.TaskDefinition", on_delete=models.PROTECT, related_name="tasks"
