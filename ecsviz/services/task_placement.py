@@ -173,24 +173,25 @@ def write_placements(
         tags=tags or [],
         next_transition_at=timezone.now() + transition_delay(),
     )
-    tasks = []
+    rows = []
     for index, placement in enumerate(result.placements):
         details = {**explanation(result, index), **extra}
         if result.needs.uses_eni and network_configuration:
             details["eni"] = eni_details(network_configuration)
-        task = Task(
-            **common,
-            task_id=task_ids[index] if task_ids else uuid.uuid4().hex,
-            container_instance_id=pks[placement.instance_id],
-            availability_zone=instances[placement.instance_id].availability_zone,
-            network_bindings=bindings(result.needs, placement.port_bindings),
-            placement=details,
+        rows.append(
+            {
+                "task_id": task_ids[index] if task_ids else uuid.uuid4().hex,
+                "container_instance_id": pks[placement.instance_id],
+                "availability_zone": instances[placement.instance_id].availability_zone,
+                "network_bindings": bindings(result.needs, placement.port_bindings),
+                "placement": details,
+            }
         )
-        # Given by id, then attached: the related descriptors' checks on assignment cost a
-        # third of building the task, and the answer reads the cluster and definition.
+    tasks = sql.new_objects(Task, common, rows)
+    for task in tasks:
+        # Given by id, then attached: the answer reads the cluster and definition.
         CLUSTER.set_cached_value(task, cluster)
         DEFINITION.set_cached_value(task, definition)
-        tasks.append(task)
     sql.insert(tasks, varying=PER_TASK_FIELDS)
     reserve(instances, pks, result)
     return tasks

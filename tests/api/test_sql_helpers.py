@@ -72,3 +72,24 @@ def test_events_take_consecutive_numbers(balanced_cluster):
         first.seq,
     )
     assert Cluster.objects.get(pk=balanced_cluster.pk).event_seq == second.seq
+
+
+def test_new_objects_are_what_the_keyword_constructor_makes(balanced_cluster):
+    definition = make_task_definition()
+    shared = {"cluster_id": balanced_cluster.pk, "task_definition_id": definition.pk, "cpu": 256}
+    rows = [{"task_id": "a" * 32, "group": "web"}, {"task_id": "b" * 32, "group": "db"}]
+    made = sql.new_objects(Task, shared, rows)
+    fields = [f.attname for f in Task._meta.concrete_fields]
+    for task, row in zip(made, rows, strict=True):
+        expected = Task(**shared, **row)
+        assert {f: getattr(task, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+        assert task._state.adding
+        assert task.pk is None
+    # Mutable defaults are each object's own, as with the keyword constructor.
+    assert made[0].tags == []
+    assert made[0].tags is not made[1].tags
+
+
+def test_new_objects_refuse_unknown_fields():
+    with pytest.raises(TypeError, match="colour"):
+        sql.new_objects(Task, {"colour": "red"}, [{}])
