@@ -18,12 +18,21 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+_CONTAINERS = (dict, list)
+
+
 def prune(value: Any) -> Any:
     """Drop members whose value is None: AWS leaves absent members out instead of sending null."""
+    # Only dicts and lists are walked into: an answer holds far more scalars than containers,
+    # and a call per scalar was most of the walk.
     if isinstance(value, dict):
-        return {k: prune(v) for k, v in value.items() if v is not None}
+        return {
+            k: prune(v) if isinstance(v, _CONTAINERS) else v
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
-        return [prune(item) for item in value]
+        return [prune(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
+from ecsviz.api import encoding
 from tests.api.conftest import make_client, raw_post
 
 TARGET = "AmazonEC2ContainerServiceV20141113."
@@ -148,3 +150,9 @@ def test_only_a_post_to_the_root_with_a_target_takes_the_api_path():
     assert not is_api_call(scope(target=False))
     assert not is_api_call(scope(method="GET"))
     assert not is_api_call(scope(path="/clusters/x/"))
+
+
+def test_answers_leave_out_null_members_at_every_depth():
+    body = {"a": None, "b": [{"c": None, "d": 1}, [None, {"e": None}]], "f": {"g": {"h": None}}}
+    assert encoding.prune(body) == {"b": [{"d": 1}, [None, {}]], "f": {"g": {}}}
+    assert json.loads(encoding.dumps({"t": None, "n": 0, "s": ""})) == {"n": 0, "s": ""}
