@@ -1,12 +1,12 @@
 """RunTask through boto3: ecsviz against moto's server, on the same 1,000-instance cluster.
 
-Both servers run as local processes. Each gets a cluster of 1,000 instances in three zones and
-one task definition, then the same RunTask calls (count 10, spread over zones then binpack on
-memory: moto ignores strategies, ecsviz applies them). Prints tasks placed per second for both,
-the ratio, and what registering the 1,000 instances cost on ecsviz. Runtime is bounded: a fixed
-number of calls, each phase capped in seconds.
+Both servers run as local processes, side by side. Each gets a cluster of 1,000 instances in
+three zones and one task definition, then the same RunTask calls (count 10, spread over zones
+then binpack on memory: moto ignores strategies, ecsviz applies them), the two taking turns of
+ten calls. Prints tasks placed per second for both, the ratio, and what registering the 1,000
+instances cost on ecsviz. Runtime is bounded: a fixed number of calls, capped in seconds.
 
-    .venv/bin/python bench/api_bench.py [--instances 1000] [--calls 60]
+    .venv/bin/python bench/api_bench.py [--instances 1000] [--calls 120] [--batch 10]
 """
 
 from __future__ import annotations
