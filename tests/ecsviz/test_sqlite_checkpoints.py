@@ -45,6 +45,42 @@ def test_the_thread_copies_the_log_into_the_file(tmp_path):
     assert not checkpointer.is_alive()
 
 
+def filled_log(tmp_path, name: str):
+    """A database whose 3 MB log nothing has checkpointed yet, and the log's path."""
+    path = tmp_path / f"{name}.sqlite3"
+    db = wal_database(path)
+    for _ in range(1500):
+        db.execute("INSERT INTO rows VALUES (?)", ["x" * 2000])
+    return path, db, tmp_path / f"{name}.sqlite3-wal"
+
+
+def checkpoint_once(path, wal_limit: int) -> str:
+    """The mode one round of the thread chooses, after running it."""
+    checkpointer = Checkpointer(str(path), wal_limit=wal_limit)
+    mode = checkpointer.mode()
+    with sqlite3.connect(path, isolation_level=None) as connection:
+        assert checkpointer.checkpoint(connection)
+    return mode
+
+
+def test_a_log_over_its_limit_is_emptied(tmp_path):
+    path, db, log = filled_log(tmp_path, "long")
+    assert checkpoint_once(path, wal_limit=200_000) == "TRUNCATE"
+    assert log.stat().st_size == 0
+    assert db.execute("SELECT count(*) FROM rows").fetchone()[0] == 1500
+    db.close()
+
+
+def test_a_log_under_its_limit_is_copied_and_left_in_place(tmp_path):
+    # The next write starts the file over; emptying it would only cost writers a wait.
+    path, db, log = filled_log(tmp_path, "short")
+    size = log.stat().st_size
+    assert checkpoint_once(path, wal_limit=100 * size) == "PASSIVE"
+    assert log.stat().st_size == size
+    assert path.stat().st_size > 1500 * 2000  # the rows are in the file now
+    db.close()
+
+
 def test_the_thread_ends_when_its_database_is_gone(tmp_path):
     path = tmp_path / "gone.sqlite3"
     wal_database(path).close()
