@@ -22,15 +22,16 @@ from typing import Protocol
 
 import numpy as np
 
+from placement.by_value import NOT_A_CANDIDATE, ValueTies
 from placement.context import PlacementContext
 from placement.results import StrategyScore
-from placement.strategies import Keys, Random, Strategy
+from placement.strategies import Keys, Random, SpreadAttribute, Strategy
 
 __all__ = ["MAX_PACKED_BITS", "Draws", "Ranker"]
 
 MAX_PACKED_BITS = 52
-# Non-candidates sit above every packed key; increments (at most 2**52 in all) cannot overflow.
-_NOT_A_CANDIDATE = 1 << 62
+# Non-candidates sit above every packed key (by_value.py shares the value).
+_NOT_A_CANDIDATE = NOT_A_CANDIDATE
 # tuple.__new__ builds a named tuple without its class's Python-level __new__.
 _new = tuple.__new__
 
@@ -47,7 +48,12 @@ class Ranker:
     def __init__(self, ctx: PlacementContext, strategies: Sequence[Strategy], count: int) -> None:
         self.ctx = ctx
         chain, self.ends_random, self.labels = _layout(strategies)
-        started = [strategy.start_keys(ctx, count) for strategy in chain]
+        # A chain that starts with a spread over an attribute keeps its keys per value of that
+        # attribute (by_value.py): its first key comes one per value.
+        by_value = bool(chain) and isinstance(chain[0], SpreadAttribute)
+        started = [strategy.start_keys(ctx, count) for strategy in chain[by_value:]]
+        if by_value:
+            started.insert(0, chain[0].value_keys(ctx, count))  # type: ignore[attr-defined]
         # The last strategy takes the lowest bits, each earlier one the bits above it.
         shifts, shift = [0] * len(started), 0
         for k in range(len(started) - 1, -1, -1):
@@ -55,7 +61,14 @@ class Ranker:
         self.packed = packed = shift <= MAX_PACKED_BITS
         if not packed:
             shifts = [0] * len(started)
-        self._layout_keys(ctx, started, shifts)
+        # Ties are ordered by the first attribute's value, then input order (by_value.py): the
+        # narrowed ranking sorts its candidates so, and reads the first key per instance.
+        self._tie_codes = started[0].by_value[1] if by_value else None  # type: ignore[index]
+        if by_value and not packed:
+            per_instance = np.array(started[0].values, np.int64).take(self._tie_codes)
+            started[0] = started[0]._replace(values=per_instance)
+        self._by_value: ValueTies | None = None
+        self._layout_keys(ctx, started, shifts, by_value and packed)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
@@ -66,17 +79,22 @@ class Ranker:
             self.select = self._select_narrowed  # type: ignore[method-assign]
             self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
 
-    def _layout_keys(self, ctx: PlacementContext, started: list[Keys], shifts: list[int]) -> None:
+    def _layout_keys(
+        self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
+    ) -> None:
         # One pass over the chain: the key columns (one packed column, or one per strategy),
         # where each score sits in its column, and what a proposal changes: a step of the
         # chosen row's own key (summed into _own when packed) and, for a spread over an
-        # attribute, every row sharing its value.
+        # attribute, every row sharing its value. ``split``: the first key is kept per value
+        # (ValueTies), the packed column holds the later ones.
         packed, combined, own = self.packed, None, 0
         self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
-        for keys, shift in zip(started, shifts, strict=True):
+        for k, (keys, shift) in enumerate(zip(started, shifts, strict=True)):
+            kept_per_value = split and k == 0
             if packed:
-                shifted = keys.values << shift if shift else keys.values
-                combined = shifted if combined is None else combined + shifted
+                if not kept_per_value:
+                    shifted = keys.values << shift if shift else keys.values
+                    combined = shifted if combined is None else combined + shifted
                 mask = ((1 << keys.bits) - 1) & keys.score_mask
                 own += keys.step << shift  # a negative step shifts as a negative int
             else:
@@ -86,7 +104,7 @@ class Ranker:
                 if keys.step:
                     self._steps.append((column, keys.step))
             self._unpack.append((shift, mask, keys.score_offset))
-            if keys.by_value is not None:
+            if keys.by_value is not None and not kept_per_value:
                 name, codes = keys.by_value
                 increments = ctx.state.value_increments(name, 1 << shift)
                 column = None if packed else self.columns[-1]
@@ -102,6 +120,18 @@ class Ranker:
         self._own = own
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
+        if split:
+            first = started[0]
+            moves = [(codes, increments) for _, codes, increments in self._spreads]
+            self._by_value = ValueTies(
+                ctx.state,
+                first.by_value[0],  # type: ignore[index]
+                (first.values, shifts[0]),  # type: ignore[arg-type]
+                (self.combined, own, moves),
+                self.scores_of,
+            )
+            self.select = self._by_value.select  # type: ignore[method-assign]
+            self.proposed = self._by_value.proposed  # type: ignore[method-assign]
 
     def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         """The chosen row, how many instances tied for it, and its scores.
@@ -125,12 +155,19 @@ class Ranker:
 
     def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         candidates = self.ctx.candidates()
+        codes = self._tie_codes
+        if codes is not None:  # ties ordered by value first, as ValueTies orders them
+            candidates = candidates[np.argsort(codes[candidates], kind="stable")]
         for keys in self.columns:
             values = keys[candidates]
             candidates = candidates[values == values.min()]
         size = len(candidates)
         chosen = int(candidates[0 if size == 1 else rng.randrange(size)])
         return chosen, size, self._labelled(self.keys(chosen))
+
+    def scores_of(self, key: int) -> tuple[StrategyScore, ...]:
+        """Each strategy's score, labelled, for a packed key."""
+        return self._labelled(self.keys_of(key))
 
     def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
         return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
@@ -142,6 +179,8 @@ class Ranker:
 
     def keys(self, i: int) -> tuple[int | None, ...]:
         """Instance ``i``'s score under each strategy of the chain (None for random)."""
+        if self._by_value is not None:
+            return self.keys_of(self._by_value.key(i))
         if self.packed:
             return self.keys_of(self.combined.item(i))  # one read, then each strategy's bits
         unpack = zip(self.columns, self._unpack, strict=True)

@@ -86,6 +86,7 @@ class ClusterState:
         # count at a time, and a request reads the handful of values at once).
         self._value_counts: dict[str, dict[str, list[int]]] = {}
         self._code_lists: dict[str, list[int]] = {}
+        self._value_orders: dict[str, tuple[np.ndarray, list[int], list[int], list[int]]] = {}
         self._attribute_masks: dict[frozenset, np.ndarray] = {}
         self._query_masks: dict[str, np.ndarray] = {}
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
@@ -193,6 +194,33 @@ class ClusterState:
             counts = by_name[name] = tally.tolist()
             self._code_lists.setdefault(name, codes.tolist())
         return counts
+
+    def value_order(self, name: str) -> tuple[np.ndarray, list[int], list[int], list[int]]:
+        """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
+
+        Returns the order (an array, and the same as a list), where each value's rows start in
+        it (one more entry: the end) and each row's place in it (read-only).
+        """
+        cached = self._value_orders.get(name)
+        if cached is None:
+            codes, values = self.attribute_codes(name)
+            order = np.argsort(codes, kind="stable")
+            sizes = np.bincount(codes, minlength=len(values) + 1).tolist()
+            starts = [0]
+            for size in sizes:
+                starts.append(starts[-1] + size)
+            place = [0] * len(order)
+            for k, row in enumerate(order.tolist()):
+                place[row] = k
+            cached = self._value_orders[name] = (order, order.tolist(), starts, place)
+        return cached
+
+    def code_list(self, name: str) -> list[int]:
+        """``attribute_codes(name)``'s codes as a list, for reading one row at a time."""
+        codes = self._code_lists.get(name)
+        if codes is None:
+            codes = self._code_lists[name] = self.attribute_codes(name)[0].tolist()
+        return codes
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
         """True where the instance has every required attribute (and value, when one is given)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -14,6 +15,7 @@ from placement import (
     PortMapping,
     TaskNeeds,
     place,
+    ranking,
 )
 from placement.pipeline import _SeededDraws
 from placement.strategies import build_strategies
@@ -123,3 +125,90 @@ def test_shared_strategy_chains_carry_nothing_between_requests() -> None:
 
 def _fields(request: PlacementRequest) -> dict:
     return {"count": 1, "strategies": request.strategies, "seed": 9}
+
+
+class _Fixed:
+    """Draws that always give the same position: which row a draw maps to, made visible."""
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+
+    def randrange(self, stop: int) -> int:
+        return min(self.position, stop - 1)
+
+
+def test_a_tie_across_values_is_ordered_by_value_then_input_order() -> None:
+    """Spread over an attribute first: the tie is taken value by value (values sorted, the
+    instances lacking the attribute last), input order within a value."""
+    zones = ("us-east-1b", "us-east-1a", None, "us-east-1b", "us-east-1a", "us-east-1c")
+    cluster = [
+        make(f"i{k}", attributes={"rack": zone} if zone else {}) for k, zone in enumerate(zones)
+    ]
+    spread_rack = PlacementStrategy("spread", "attribute:rack")
+    request = PlacementRequest(count=1, strategies=(spread_rack,))
+    needs = TaskNeeds(cpu=1, memory=1)
+    expected = ["i1", "i4", "i0", "i3", "i5"]  # i2 lacks the attribute: it ranks after them
+    for position, instance_id in enumerate(expected):
+        result = place(cluster, needs, request, rng=_Fixed(position))
+        assert [(p.instance_id, p.tied) for p in result.placements] == [(instance_id, 5)]
+
+
+def _spread_cluster(rng: random.Random) -> list:
+    cluster = []
+    for k in range(rng.randint(1, 40)):
+        attributes = {"rack": rng.choice("abc")} if rng.random() < 0.8 else {}
+        cluster.append(
+            make(
+                f"i{k}",
+                availability_zone=rng.choice(("us-east-1a", "us-east-1b", "us-east-1c")),
+                remaining_memory=rng.choice((512, 1024, 2048, 4096)),
+                status="ACTIVE" if rng.random() < 0.9 else "DRAINING",
+                attributes=attributes,
+                task_groups={"family:web": rng.randint(0, 2)} if rng.random() < 0.5 else {},
+            )
+        )
+    return cluster
+
+
+SPREAD_FIRST_CHAINS = (
+    (SPREAD_ZONE,),
+    (SPREAD_ZONE, PlacementStrategy("spread", "instanceId")),
+    (SPREAD_ZONE, BINPACK_MEMORY),
+    (PlacementStrategy("spread", "attribute:rack"), BINPACK_MEMORY, PlacementStrategy("random")),
+    (SPREAD_ZONE, PlacementStrategy("spread", "attribute:rack"), BINPACK_MEMORY),
+    (PlacementStrategy("spread", "attribute:rack"), SPREAD_ZONE),
+)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_keys_kept_per_value_rank_as_narrowing(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain starting with a spread over an attribute keeps its keys per value; it places
+    exactly as narrowing strategy by strategy, draw for draw, over requests applied in turn."""
+    rng = random.Random(seed)
+    cluster = _spread_cluster(rng)
+    requests = []
+    for k in range(4):
+        constraints = (PlacementConstraint("distinctInstance"),) if rng.random() < 0.3 else ()
+        needs = TaskNeeds(
+            cpu=rng.choice((0, 128)),
+            memory=rng.choice((0, 256, 512)),
+            group=rng.choice(("family:web", "family:db")),
+            port_mappings=(PortMapping("app", 80, 80),) if rng.random() < 0.2 else (),
+        )
+        chain = rng.choice(SPREAD_FIRST_CHAINS)
+        request = PlacementRequest(
+            count=rng.randint(1, 25), kind="service", strategies=chain, constraints=constraints
+        )
+        requests.append((needs, dataclasses.replace(request, seed=k)))
+
+    def run() -> list:
+        state, results = ClusterState(cluster), []
+        for needs, request in requests:
+            result = place(state, needs, request)
+            state.apply(result)
+            results.append(result)
+        return results
+
+    kept = run()
+    monkeypatch.setattr(ranking, "MAX_PACKED_BITS", 0)
+    assert run() == kept
