@@ -16,6 +16,7 @@ both ways give the same answer, draw for draw.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Sequence
 from typing import Protocol
@@ -72,12 +73,16 @@ class Ranker:
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
-        # again), and the position in it of the row picked last.
+        # again), the positions in it of the rows no longer tied (sorted), and the position
+        # of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
+        self._removed: list[int] = []
         self._best = self._picked = 0
         if not packed:  # the slow path's own methods hide the packed ones
             self.select = self._select_narrowed  # type: ignore[method-assign]
             self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
+        elif self.moves_others and self._by_value is None:
+            self.proposed = self._proposed_moving  # type: ignore[method-assign]
 
     def _layout_keys(
         self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
@@ -144,9 +149,16 @@ class Ranker:
             self._best = best = combined.item(combined.argmin())
             # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
             tied = self._tied = (combined == best).nonzero()[0]
-        size = len(tied)
+            self._removed = []
+        removed = self._removed
+        size = len(tied) - len(removed)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
-        self._picked = picked = 0 if size == 1 else rng.randrange(size)
+        picked = 0 if size == 1 else rng.randrange(size)
+        for taken in removed:  # the picked-th row still tied: skip those taken out before it
+            if taken > picked:
+                break
+            picked += 1
+        self._picked = picked
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored
         if scored[0] != self._best:
@@ -189,6 +201,30 @@ class Ranker:
 
     def proposed(self, i: int, dropped: bool) -> None:
         """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
+        # Only i's own key moves here (a chain with a spread over an attribute uses
+        # _proposed_moving, or ValueTies when it starts with one).
+        combined, own = self.combined, self._own
+        if dropped:
+            combined[i] = _NOT_A_CANDIDATE  # above every candidate
+        elif own:
+            combined[i] = combined.item(i) + own
+        else:
+            return  # i's key did not move: the tie stays
+        tied = self._tied
+        if tied is None:
+            return
+        # i was picked from the tie, so its key was the best one. A proposal lowers at most
+        # one key, i's (binpack): either i alone is the new best, or the best is unchanged and
+        # the tie loses i.
+        if own < 0 and not dropped:
+            self._best, self._tied, self._removed = self._best + own, [i], []
+        elif len(tied) - len(self._removed) == 1:  # the tie was i alone
+            self._tied = None
+        else:  # i leaves the tie: noted by its position, cheaper than a copy without it
+            bisect.insort(self._removed, self._picked)
+
+    def _proposed_moving(self, i: int, dropped: bool) -> None:
+        # proposed() for a chain with a spread over an attribute after its first strategy.
         combined, own = self.combined, self._own
         if own:
             combined[i] += own
@@ -199,27 +235,15 @@ class Ranker:
         tied = self._tied
         if tied is None:
             return
-        # i was picked from the tie, so its key was the best one. Only i's own key moves, by
-        # ``own``, unless it was dropped (it then rises above every candidate) or a spread over
-        # an attribute raised every row sharing i's value (then read the key).
-        moved = 1 if dropped else own
-        if self.moves_others:
-            moved = combined.item(i) - self._best
-        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
-        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
-        # by i alone, or by every row sharing i's value under a spread over an attribute.
+        # i's key moved by ``own``, unless it was dropped (it then rises above every
+        # candidate); a spread over an attribute may have raised it too (then read the key).
+        moved = combined.item(i) - self._best
         if moved < 0:
-            self._best, self._tied = self._best + moved, [i]  # a list indexes like the array
-        elif len(tied) == 1:  # the tie was i alone
-            if moved:
-                self._tied = None
-        elif self.moves_others:
-            # Spread over an attribute raised every row sharing i's value: scanning the keys
-            # again costs less than filtering the tie row by row.
+            self._best, self._tied, self._removed = self._best + moved, [i], []
+        elif moved or len(tied) - len(self._removed) > 1:
+            # Spread over an attribute raised every row sharing a value with i: scanning the
+            # keys again costs less than filtering the tie row by row.
             self._tied = None
-        elif moved:  # only i moved, and it sits at the position just picked
-            picked = self._picked
-            self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))
 
     def _proposed_narrowed(self, i: int, dropped: bool) -> None:
         # Non-candidates are left out by the narrowing itself.

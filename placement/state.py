@@ -326,15 +326,16 @@ class ClusterState:
         ]
         stale = list(self._stale.values())
         for i, count in tasks.items():
-            remaining_cpu[i] -= count * cpu
-            remaining_memory[i] -= count * memory
+            # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
+            remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
+            remaining_memory[i] = remaining_memory.item(i) - count * memory
             if uses_eni:
                 free_enis[i] -= count
             running[i] += count
             tally = self._groups[i]
             tally[group] = tally.get(group, 0) + count
             if group_column is not None:
-                group_column[i] += count
+                group_column[i] = group_column.item(i) + count
             for codes, counts in per_value:
                 counts[codes[i]] += count
             current[i] = None
