@@ -96,15 +96,15 @@ class ValueTies:
     def _draw_across(self, best: int, rng: Draws) -> tuple[int, int, int]:
         # The tie spans several values, taken in value order: the value the draw lands in,
         # the draw's place in that value's tie, and the size of the whole tie.
-        values = [value for value, key in enumerate(self._packed) if key == best]
-        alive = self._alive
-        size = sum([alive[value] for value in values])
+        pairs = zip(self._alive, self._packed, strict=True)
+        sizes = [alive if key == best else 0 for alive, key in pairs]
+        size = sum(sizes)
         drawn = rng.randrange(size)
-        for value in values:
-            if drawn < alive[value]:
-                break
-            drawn -= alive[value]
-        return value, drawn, size
+        for value, alive in enumerate(sizes):
+            if drawn < alive:
+                return value, drawn, size
+            drawn -= alive
+        raise AssertionError("a draw below the tie's size lands in one of its values")
 
     def proposed(self, i: int, dropped: bool) -> None:
         """A task was proposed on ``i`` (just selected); ``dropped``: no longer a candidate."""
@@ -159,17 +159,19 @@ class ValueTies:
             # reduceat reads each slice up to the next start (or the end): every value with
             # instances, and nothing else, lies in between.
             bests = np.minimum.reduceat(rest, [starts[v] for v in unknown]).tolist()
+            for value, best in zip(unknown, bests, strict=True):
+                self._read_tie(value, rest[starts[value] : starts[value + 1]], best)
         else:
-            bests = []
             for value in unknown:
                 rows = rest[starts[value] : starts[value + 1]]
-                bests.append(rows.item(rows.argmin()))
-        for value, best in zip(unknown, bests, strict=True):
-            if best >= NOT_A_CANDIDATE:
-                self._packed[value] = _NO_CANDIDATE
-                continue
-            rows = rest[starts[value] : starts[value + 1]]
-            tie = self._ties[value] = (rows == best).nonzero()[0]
-            self._best[value], self._alive[value], self._removed[value] = best, len(tie), []
-            self._packed[value] = self._base[value] + best
+                self._read_tie(value, rows, rows.item(rows.argmin()))
         unknown.clear()
+
+    def _read_tie(self, value: int, rows: np.ndarray, best: int) -> None:
+        # Value ``value``'s rows (its slice of the rest keys) and their best key.
+        if best >= NOT_A_CANDIDATE:
+            self._packed[value] = _NO_CANDIDATE
+            return
+        tie = self._ties[value] = (rows == best).nonzero()[0]
+        self._best[value], self._alive[value], self._removed[value] = best, len(tie), []
+        self._packed[value] = self._base[value] + best

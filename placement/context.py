@@ -102,7 +102,8 @@ class PlacementContext:
         # How many tasks of the request candidate i takes before a capacity check fails, and
         # the first check (in precedence order) to fail then. The state does not change during
         # a request, so this is worked out once per instance: "left after n tasks < one task"
-        # is "n >= left // one task".
+        # is "n >= left // one task". Capacities come in precedence order and reason codes
+        # grow with it, so the least (room, code) is the first check to fail.
         limit, reason = _UNLIMITED, 0
         for column, per_task, code in self._capacities:
             room = 1 if column is None else column.item(i) // per_task
@@ -116,16 +117,13 @@ class PlacementContext:
         counts[reason] += 1
         self.feasible[i] = False
         self._touched[i] = reason
-        self._recount(reason)
-
-    def _recount(self, reason: int) -> None:
         # One more instance is ruled out by ``reason``. Earlier placements keep the dict they
         # were given, so make a new one: a copy with one count changed when the reason is
         # already listed (same order as a rebuild), else a rebuild on the next read.
         rejected, text = self.rejected_now, _TEXT[reason]
         if rejected is not None and text in rejected:
             rejected = self.rejected_now = dict(rejected)
-            rejected[text] = self.counts[reason]
+            rejected[text] = counts[reason]
         else:
             self.rejected_now = None
 

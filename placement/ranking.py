@@ -72,6 +72,7 @@ class Ranker:
         self._layout_keys(ctx, started, shifts, by_value and packed)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
+        self._scores = _scores_for((self.labels, self.ends_random, tuple(self._unpack)))
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
         # again), the positions in it of the rows no longer tied (sorted), and the position
         # of the row picked last.
@@ -162,7 +163,7 @@ class Ranker:
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored
         if scored[0] != self._best:
-            scored = self._scored = (self._best, self._labelled(self.keys_of(self._best)))
+            scored = self._scored = (self._best, self.scores_of(self._best))
         return int(tied[picked]), size, scored[1]
 
     def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
@@ -179,7 +180,12 @@ class Ranker:
 
     def scores_of(self, key: int) -> tuple[StrategyScore, ...]:
         """Each strategy's score, labelled, for a packed key."""
-        return self._labelled(self.keys_of(key))
+        scores = self._scores.get(key)
+        if scores is None:
+            if len(self._scores) >= _MAX_SCORES:
+                self._scores.clear()
+            scores = self._scores[key] = self._labelled(self.keys_of(key))
+        return scores
 
     def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
         return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
@@ -251,6 +257,21 @@ class Ranker:
             column[i] += step
         for column, codes, increments in self._spreads:
             column += increments[codes.item(i)]
+
+
+# Scores per packed key, per layout of the keys (labels, and each score's bits): requests that
+# pack their keys alike share them, and the same few keys recur from request to request.
+_SCORES: dict[tuple, dict[int, tuple[StrategyScore, ...]]] = {}
+_MAX_LAYOUTS, _MAX_SCORES = 64, 4096
+
+
+def _scores_for(layout: tuple) -> dict[int, tuple[StrategyScore, ...]]:
+    scores = _SCORES.get(layout)
+    if scores is None:
+        if len(_SCORES) >= _MAX_LAYOUTS:
+            _SCORES.clear()
+        scores = _SCORES[layout] = {}
+    return scores
 
 
 def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:

@@ -367,12 +367,17 @@ class ClusterState:
         # keep the dynamic-range count and the cached "port taken" masks in step.
         tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
         was_taken = port in tcp or port in udp or port in dynamic
-        ports.add(port) if sign > 0 else ports.discard(port)
-        is_taken = port in tcp or port in udp or port in dynamic
+        if sign > 0:
+            ports.add(port)
+            is_taken = True
+        else:
+            ports.discard(port)
+            is_taken = port in tcp or port in udp or port in dynamic
         if was_taken != is_taken:
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
-                self.dynamic_free[i] += 1 if was_taken else -1
+                free = self.dynamic_free
+                free[i] = free.item(i) + (1 if was_taken else -1)
         if port in self._masked_ports:
             for protocol in protocols:
                 mask = self._port_masks.get((protocol, port))

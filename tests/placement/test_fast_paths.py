@@ -25,8 +25,8 @@ BINPACK_MEMORY = PlacementStrategy("binpack", "memory")
 SPREAD_ZONE = PlacementStrategy("spread", "attribute:ecs.availability-zone")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 7, 2**31 + 5, 10**12])
-def test_seeded_draws_are_random_randrange(seed: int) -> None:
+@pytest.mark.parametrize("seed", [0, 1, 7, -3, 2**31 + 5, 10**12, 2**80, "web"])
+def test_seeded_draws_are_random_randrange(seed: int | str) -> None:
     """The written-out draw gives Random(seed).randrange's values, draw for draw."""
     stops = [1, 2, 3, 5, 8, 13, 100, 127, 128, 129, 1000, 4096, 5000, 65537] * 20
     draws = _SeededDraws(seed)
