@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from placement.inputs import Instance, PortMapping, TaskNeeds
-from placement.resources import Check, any_taken, first_dynamic_port, next_dynamic_ports
+from placement.resources import Check, next_dynamic_ports
 from placement.results import Failure, PortBinding, Reason
 from placement.state import ClusterState
 
@@ -135,9 +135,12 @@ class PlacementContext:
         single = self._single
         if single is not None:
             # The common shape: one dynamic port and no static one, and the port after the
-            # last one handed out is usually free, so try it before the agent's full scan.
-            port = first_dynamic_port(port_range, last)
-            if port in earlier or any_taken(port, in_use):
+            # last one handed out is usually free, so try it before the agent's full scan
+            # (first_dynamic_port and any_taken, written out).
+            first, end = port_range
+            port = first if last is None or not first <= last < end else last + 1
+            dynamic, tcp, udp = in_use
+            if port in earlier or port in dynamic or port in tcp or port in udp:
                 port = next_dynamic_ports(1, port_range, last, (*in_use, earlier))[0]
             earlier.append(port)
             binding = (single.container_name, single.container_port, port, single.protocol, True)

@@ -84,6 +84,8 @@ class Ranker:
             self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
         elif self.moves_others and self._by_value is None:
             self.proposed = self._proposed_moving  # type: ignore[method-assign]
+        elif self.combined is None:
+            self.proposed = self._proposed_keyless  # type: ignore[method-assign]
 
     def _layout_keys(
         self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
@@ -115,7 +117,10 @@ class Ranker:
                 increments = ctx.state.value_increments(name, 1 << shift)
                 column = None if packed else self.columns[-1]
                 self._spreads.append((column, codes, increments))
-        if packed:
+        if packed and combined is None and not split:
+            # No strategy has a key (random, or nothing): every candidate is tied.
+            self.combined = None
+        elif packed:
             self.combined = np.where(
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
             )
@@ -147,9 +152,12 @@ class Ranker:
         tied = self._tied
         if tied is None:
             combined = self.combined
-            self._best = best = combined.item(combined.argmin())
-            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
-            tied = self._tied = (combined == best).nonzero()[0]
+            if combined is None:  # no keys: the candidates, all tied at key 0
+                tied = self._tied = self.ctx.candidates()
+            else:
+                self._best = best = combined.item(combined.argmin())
+                # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan.
+                tied = self._tied = (combined == best).nonzero()[0]
             self._removed = []
         removed = self._removed
         size = len(tied) - len(removed)
@@ -200,7 +208,8 @@ class Ranker:
         if self._by_value is not None:
             return self.keys_of(self._by_value.key(i))
         if self.packed:
-            return self.keys_of(self.combined.item(i))  # one read, then each strategy's bits
+            combined = self.combined  # one read, then each strategy's bits
+            return self.keys_of(0 if combined is None else combined.item(i))
         unpack = zip(self.columns, self._unpack, strict=True)
         found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
         return (*found, None) if self.ends_random else tuple(found)
@@ -227,6 +236,16 @@ class Ranker:
         elif len(tied) - len(self._removed) == 1:  # the tie was i alone
             self._tied = None
         else:  # i leaves the tie: noted by its position, cheaper than a copy without it
+            bisect.insort(self._removed, self._picked)
+
+    def _proposed_keyless(self, i: int, dropped: bool) -> None:
+        # proposed() without keys: only a dropped row leaves the tie (the candidates).
+        tied = self._tied
+        if not dropped or tied is None:
+            return
+        if len(tied) - len(self._removed) == 1:
+            self._tied = None
+        else:
             bisect.insort(self._removed, self._picked)
 
     def _proposed_moving(self, i: int, dropped: bool) -> None:
