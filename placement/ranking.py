@@ -72,7 +72,6 @@ class Ranker:
         self._layout_keys(ctx, started, shifts, by_value and packed)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
-        self._scores = _scores_for((self.labels, self.ends_random, tuple(self._unpack)))
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
         # again), the positions in it of the rows no longer tied (sorted), and the position
         # of the row picked last.
@@ -84,8 +83,6 @@ class Ranker:
             self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
         elif self.moves_others and self._by_value is None:
             self.proposed = self._proposed_moving  # type: ignore[method-assign]
-        elif self.combined is None:
-            self.proposed = self._proposed_keyless  # type: ignore[method-assign]
 
     def _layout_keys(
         self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
@@ -131,6 +128,7 @@ class Ranker:
         self._own = own
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
+        self.scores = _Scores(self.labels, self.ends_random, tuple(self._unpack))
         if split:
             first = started[0]
             moves = [(codes, increments) for _, codes, increments in self._spreads]
@@ -139,7 +137,7 @@ class Ranker:
                 first.by_value[0],  # type: ignore[index]
                 (first.values, shifts[0]),  # type: ignore[arg-type]
                 (self.combined, own, moves),
-                self.scores_of,
+                self.scores.of,
             )
             self.select = self._by_value.select  # type: ignore[method-assign]
             self.proposed = self._by_value.proposed  # type: ignore[method-assign]
@@ -171,7 +169,7 @@ class Ranker:
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored
         if scored[0] != self._best:
-            scored = self._scored = (self._best, self.scores_of(self._best))
+            scored = self._scored = (self._best, self.scores.of(self._best))
         return int(tied[picked]), size, scored[1]
 
     def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
@@ -184,24 +182,11 @@ class Ranker:
             candidates = candidates[values == values.min()]
         size = len(candidates)
         chosen = int(candidates[0 if size == 1 else rng.randrange(size)])
-        return chosen, size, self._labelled(self.keys(chosen))
-
-    def scores_of(self, key: int) -> tuple[StrategyScore, ...]:
-        """Each strategy's score, labelled, for a packed key."""
-        scores = self._scores.get(key)
-        if scores is None:
-            if len(self._scores) >= _MAX_SCORES:
-                self._scores.clear()
-            scores = self._scores[key] = self._labelled(self.keys_of(key))
-        return scores
-
-    def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
-        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
+        return chosen, size, self.scores.labelled(self.keys(chosen))
 
     def keys_of(self, key: int) -> tuple[int | None, ...]:
         """Each strategy's score for a packed key (None for random)."""
-        found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
-        return (*found, None) if self.ends_random else tuple(found)
+        return self.scores.keys_of(key)
 
     def keys(self, i: int) -> tuple[int | None, ...]:
         """Instance ``i``'s score under each strategy of the chain (None for random)."""
@@ -219,29 +204,29 @@ class Ranker:
         # Only i's own key moves here (a chain with a spread over an attribute uses
         # _proposed_moving, or ValueTies when it starts with one).
         combined, own = self.combined, self._own
+        if combined is None:  # no keys: only a dropped row leaves the tie (the candidates)
+            if dropped:
+                self._leave_tie()
+            return
         if dropped:
             combined[i] = _NOT_A_CANDIDATE  # above every candidate
         elif own:
             combined[i] = combined.item(i) + own
         else:
             return  # i's key did not move: the tie stays
-        tied = self._tied
-        if tied is None:
-            return
         # i was picked from the tie, so its key was the best one. A proposal lowers at most
         # one key, i's (binpack): either i alone is the new best, or the best is unchanged and
         # the tie loses i.
         if own < 0 and not dropped:
             self._best, self._tied, self._removed = self._best + own, [i], []
-        elif len(tied) - len(self._removed) == 1:  # the tie was i alone
-            self._tied = None
-        else:  # i leaves the tie: noted by its position, cheaper than a copy without it
-            bisect.insort(self._removed, self._picked)
+        else:
+            self._leave_tie()
 
-    def _proposed_keyless(self, i: int, dropped: bool) -> None:
-        # proposed() without keys: only a dropped row leaves the tie (the candidates).
+    def _leave_tie(self) -> None:
+        # The row picked last leaves the tie: noted by its position, cheaper than a copy of
+        # the tie without it; a tie that loses its last row is scanned again.
         tied = self._tied
-        if not dropped or tied is None:
+        if tied is None:
             return
         if len(tied) - len(self._removed) == 1:
             self._tied = None
@@ -276,6 +261,35 @@ class Ranker:
             column[i] += step
         for column, codes, increments in self._spreads:
             column += increments[codes.item(i)]
+
+
+class _Scores:
+    """The labelled scores of packed keys under one layout of the keys.
+
+    Its own object, not the ranker's methods, so that ValueTies can hold it without a cycle.
+    """
+
+    def __init__(self, labels: tuple[str, ...], ends_random: bool, unpack: tuple) -> None:
+        self.labels, self.ends_random, self.unpack = labels, ends_random, unpack
+        self._known = _scores_for((labels, ends_random, unpack))
+
+    def of(self, key: int) -> tuple[StrategyScore, ...]:
+        """Each strategy's score, labelled, for a packed key."""
+        scores = self._known.get(key)
+        if scores is None:
+            if len(self._known) >= _MAX_SCORES:
+                self._known.clear()
+            scores = self._known[key] = self.labelled(self.keys_of(key))
+        return scores
+
+    def keys_of(self, key: int) -> tuple[int | None, ...]:
+        """Each strategy's score for a packed key (None for random)."""
+        found = [((key >> shift) & mask) + offset for shift, mask, offset in self.unpack]
+        return (*found, None) if self.ends_random else tuple(found)
+
+    def labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
+        """The scores with their strategies' labels."""
+        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
 
 
 # Scores per packed key, per layout of the keys (labels, and each score's bits): requests that
