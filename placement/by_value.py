@@ -26,12 +26,24 @@ if TYPE_CHECKING:
     from placement.results import StrategyScore
     from placement.state import ClusterState
 
-__all__ = ["NOT_A_CANDIDATE", "ValueTies"]
+__all__ = ["NOT_A_CANDIDATE", "ValueTies", "still_tied"]
 
 # Non-candidates sit above every packed key; increments (at most 2**52 in all) cannot overflow.
 NOT_A_CANDIDATE = 1 << 62
 # A value without candidates ranks above every packed key.
 _NO_CANDIDATE = 1 << 63
+
+
+def still_tied(removed: list[int], n: int) -> int:
+    """The position in a tie of its ``n``-th row still tied; ``removed``: the positions of
+    the rows taken out of it, sorted. That is ``n`` plus the removed positions up to it: found
+    by bisection until it stops moving (a pass or two), whatever the number removed."""
+    before = bisect.bisect_right(removed, n)
+    while True:
+        now = bisect.bisect_right(removed, n + before)
+        if now == before:
+            return n + before
+        before = now
 
 
 class ValueTies:
@@ -81,11 +93,9 @@ class ValueTies:
             drawn = 0 if size == 1 else rng.randrange(size)
         else:
             value, drawn, size = self._draw_across(best, rng)
-        # The drawn-th row still tied: skip the rows taken out of the tie before it.
-        for taken in self._removed[value]:
-            if taken > drawn:
-                break
-            drawn += 1
+        removed = self._removed[value]
+        if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
+            drawn = still_tied(removed, drawn)
         self._picked = drawn
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored

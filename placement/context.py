@@ -47,7 +47,7 @@ class PlacementContext:
         self._static_bindings, self._fixed, self._single = _port_template(needs)
         self._dynamic_count = len(needs.dynamic_mappings)
         self._limits: dict[int, tuple[int, int]] = {}
-        self._capacities, self._rechecks = _per_proposal(self, checks)
+        self._capacities, self._rechecks = _shape(self, checks)
         self._touched: dict[int, int] = {}
         # rejected()'s dict while no count changes (None: built again on the next read).
         self.rejected_now: dict[str, int] | None = None
@@ -237,6 +237,19 @@ class PlacementContext:
         ids = self.state.ids
         reported = (reason > _NOT_ACTIVE).nonzero()[0]
         return tuple(Failure(ids[i], _TEXT[int(reason[i])]) for i in reported)
+
+
+def _shape(
+    ctx: PlacementContext, checks: Sequence[Check]
+) -> tuple[list[tuple[np.ndarray | None, int, int]], list[Check]]:
+    """``_per_proposal``, kept in the state per needs and checks (a workload repeats them)."""
+    shapes, key = ctx.state.request_shapes, (id(ctx.needs), tuple(checks))
+    cached = shapes.get(key)
+    if cached is None or cached[0] is not ctx.needs:
+        if len(shapes) >= _MAX_TEMPLATES:
+            shapes.clear()
+        cached = shapes[key] = (ctx.needs, *_per_proposal(ctx, checks))
+    return cached[1], cached[2]
 
 
 def _per_proposal(

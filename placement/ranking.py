@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from placement.by_value import NOT_A_CANDIDATE, ValueTies
+from placement.by_value import NOT_A_CANDIDATE, ValueTies, still_tied
 from placement.context import PlacementContext
 from placement.results import StrategyScore
 from placement.strategies import Keys, Random, SpreadAttribute, Strategy
@@ -161,10 +161,8 @@ class Ranker:
         size = len(tied) - len(removed)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
         picked = 0 if size == 1 else rng.randrange(size)
-        for taken in removed:  # the picked-th row still tied: skip those taken out before it
-            if taken > picked:
-                break
-            picked += 1
+        if removed:  # the picked-th row still tied: skip the rows taken out of the tie
+            picked = still_tied(removed, picked)
         self._picked = picked
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored

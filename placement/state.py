@@ -92,6 +92,9 @@ class ClusterState:
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
         # task:group change with every task placed or stopped).
         self._stale: dict[str, set[int]] = {}
+        # What a request's context derives from its needs and checks alone, by (id of the
+        # needs, checks); each entry holds the needs, so their id cannot be reused meanwhile.
+        self.request_shapes: dict[tuple[int, tuple], tuple] = {}
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -17,6 +17,7 @@ from placement import (
     place,
     ranking,
 )
+from placement.by_value import still_tied
 from placement.pipeline import _SeededDraws
 from placement.strategies import build_strategies
 from tests.placement.conftest import make
@@ -212,3 +213,14 @@ def test_keys_kept_per_value_rank_as_narrowing(seed: int, monkeypatch: pytest.Mo
     kept = run()
     monkeypatch.setattr(ranking, "MAX_PACKED_BITS", 0)
     assert run() == kept
+
+
+def test_still_tied_skips_the_rows_taken_out_of_a_tie() -> None:
+    """The n-th row still tied is the n-th position not taken out, in order."""
+    rng = random.Random(5)
+    for _ in range(2000):
+        size = rng.randint(1, 40)
+        removed = sorted(rng.sample(range(size), rng.randint(0, size - 1)))
+        left = [k for k in range(size) if k not in removed]
+        n = rng.randrange(len(left))
+        assert still_tied(removed, n) == left[n]
