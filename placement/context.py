@@ -47,7 +47,7 @@ class PlacementContext:
         self._static_bindings, self._fixed, self._single = _port_template(needs)
         self._dynamic_count = len(needs.dynamic_mappings)
         self._limits: dict[int, tuple[int, int]] = {}
-        self._capacities, self._rechecks = _shape(self, checks)
+        self._capacities, self._rechecks, self._one_task = _shape(self, checks)
         self._touched: dict[int, int] = {}
         # rejected()'s dict while no count changes (None: built again on the next read).
         self.rejected_now: dict[str, int] | None = None
@@ -104,6 +104,14 @@ class PlacementContext:
         # a request, so this is worked out once per instance: "left after n tasks < one task"
         # is "n >= left // one task". Capacities come in precedence order and reason codes
         # grow with it, so the least (room, code) is the first check to fail.
+        one_task = self._one_task
+        if one_task is not None:
+            # A check lets every instance take one task of the request at most: the reason is
+            # the first check before it that one task already fills (room 1), else its own.
+            for column, two_tasks, code in one_task[0]:
+                if column.item(i) < two_tasks:
+                    return 1, code
+            return 1, one_task[1]
         limit, reason = _UNLIMITED, 0
         for column, per_task, code in self._capacities:
             room = 1 if column is None else column.item(i) // per_task
@@ -239,17 +247,29 @@ class PlacementContext:
         return tuple(Failure(ids[i], _TEXT[int(reason[i])]) for i in reported)
 
 
-def _shape(
-    ctx: PlacementContext, checks: Sequence[Check]
-) -> tuple[list[tuple[np.ndarray | None, int, int]], list[Check]]:
-    """``_per_proposal``, kept in the state per needs and checks (a workload repeats them)."""
+def _shape(ctx: PlacementContext, checks: Sequence[Check]) -> tuple:
+    """``_per_proposal`` and ``_one_task``, kept in the state per needs and checks (a
+    workload repeats a handful of them)."""
     shapes, key = ctx.state.request_shapes, (id(ctx.needs), tuple(checks))
     cached = shapes.get(key)
     if cached is None or cached[0] is not ctx.needs:
         if len(shapes) >= _MAX_TEMPLATES:
             shapes.clear()
-        cached = shapes[key] = (ctx.needs, *_per_proposal(ctx, checks))
-    return cached[1], cached[2]
+        capacities, rechecks = _per_proposal(ctx, checks)
+        cached = shapes[key] = (ctx.needs, capacities, rechecks, _one_task(capacities))
+    return cached[1:]
+
+
+def _one_task(
+    capacities: list[tuple[np.ndarray | None, int, int]],
+) -> tuple[list[tuple[np.ndarray, int, int]], int] | None:
+    """When a capacity lets an instance take one task at most (a column of None): the
+    capacities before it as (column, what two tasks take, reason), and its reason."""
+    for k, (column, _, code) in enumerate(capacities):
+        if column is None:
+            before = [(col, 2 * per_task, reason) for col, per_task, reason in capacities[:k]]
+            return before, code  # type: ignore[return-value]
+    return None
 
 
 def _per_proposal(
