@@ -36,8 +36,9 @@ _NO_CANDIDATE = 1 << 63
 
 def still_tied(removed: list[int], n: int) -> int:
     """The position in a tie of its ``n``-th row still tied; ``removed``: the positions of
-    the rows taken out of it, sorted. That is ``n`` plus the removed positions up to it: found
-    by bisection until it stops moving (a pass or two), whatever the number removed."""
+    the rows taken out of it, sorted. That is ``n`` plus how many removed positions lie at or
+    before the answer: found by bisection until it stops moving (a pass or two), whatever the
+    number removed."""
     before = bisect.bisect_right(removed, n)
     while True:
         now = bisect.bisect_right(removed, n + before)
