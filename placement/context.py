@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from placement.inputs import Instance, PortMapping, TaskNeeds
-from placement.resources import Check, any_taken, first_dynamic_port, next_dynamic_ports
+from placement.resources import Check, next_dynamic_ports
 from placement.results import Failure, PortBinding, Reason
 from placement.state import ClusterState
 
@@ -47,7 +47,7 @@ class PlacementContext:
         self._static_bindings, self._fixed, self._single = _port_template(needs)
         self._dynamic_count = len(needs.dynamic_mappings)
         self._limits: dict[int, tuple[int, int]] = {}
-        self._capacities, self._rechecks = _per_proposal(self, checks)
+        self._capacities, self._rechecks, self._one_task = _shape(self, checks)
         self._touched: dict[int, int] = {}
         # rejected()'s dict while no count changes (None: built again on the next read).
         self.rejected_now: dict[str, int] | None = None
@@ -102,7 +102,16 @@ class PlacementContext:
         # How many tasks of the request candidate i takes before a capacity check fails, and
         # the first check (in precedence order) to fail then. The state does not change during
         # a request, so this is worked out once per instance: "left after n tasks < one task"
-        # is "n >= left // one task".
+        # is "n >= left // one task". Capacities come in precedence order and reason codes
+        # grow with it, so the least (room, code) is the first check to fail.
+        one_task = self._one_task
+        if one_task is not None:
+            # A check lets every instance take one task of the request at most: the reason is
+            # the first check before it that one task already fills (room 1), else its own.
+            for column, two_tasks, code in one_task[0]:
+                if column.item(i) < two_tasks:
+                    return 1, code
+            return 1, one_task[1]
         limit, reason = _UNLIMITED, 0
         for column, per_task, code in self._capacities:
             room = 1 if column is None else column.item(i) // per_task
@@ -116,16 +125,13 @@ class PlacementContext:
         counts[reason] += 1
         self.feasible[i] = False
         self._touched[i] = reason
-        self._recount(reason)
-
-    def _recount(self, reason: int) -> None:
         # One more instance is ruled out by ``reason``. Earlier placements keep the dict they
         # were given, so make a new one: a copy with one count changed when the reason is
         # already listed (same order as a rebuild), else a rebuild on the next read.
         rejected, text = self.rejected_now, _TEXT[reason]
         if rejected is not None and text in rejected:
             rejected = self.rejected_now = dict(rejected)
-            rejected[text] = self.counts[reason]
+            rejected[text] = counts[reason]
         else:
             self.rejected_now = None
 
@@ -137,9 +143,12 @@ class PlacementContext:
         single = self._single
         if single is not None:
             # The common shape: one dynamic port and no static one, and the port after the
-            # last one handed out is usually free, so try it before the agent's full scan.
-            port = first_dynamic_port(port_range, last)
-            if port in earlier or any_taken(port, in_use):
+            # last one handed out is usually free, so try it before the agent's full scan
+            # (first_dynamic_port and any_taken, written out).
+            first, end = port_range
+            port = first if last is None or not first <= last < end else last + 1
+            dynamic, tcp, udp = in_use
+            if port in earlier or port in dynamic or port in tcp or port in udp:
                 port = next_dynamic_ports(1, port_range, last, (*in_use, earlier))[0]
             earlier.append(port)
             binding = (single.container_name, single.container_port, port, single.protocol, True)
@@ -236,6 +245,31 @@ class PlacementContext:
         ids = self.state.ids
         reported = (reason > _NOT_ACTIVE).nonzero()[0]
         return tuple(Failure(ids[i], _TEXT[int(reason[i])]) for i in reported)
+
+
+def _shape(ctx: PlacementContext, checks: Sequence[Check]) -> tuple:
+    """``_per_proposal`` and ``_one_task``, kept in the state per needs and checks (a
+    workload repeats a handful of them)."""
+    shapes, key = ctx.state.request_shapes, (id(ctx.needs), tuple(checks))
+    cached = shapes.get(key)
+    if cached is None or cached[0] is not ctx.needs:
+        if len(shapes) >= _MAX_TEMPLATES:
+            shapes.clear()
+        capacities, rechecks = _per_proposal(ctx, checks)
+        cached = shapes[key] = (ctx.needs, capacities, rechecks, _one_task(capacities))
+    return cached[1:]
+
+
+def _one_task(
+    capacities: list[tuple[np.ndarray | None, int, int]],
+) -> tuple[list[tuple[np.ndarray, int, int]], int] | None:
+    """When a capacity lets an instance take one task at most (a column of None): the
+    capacities before it as (column, what two tasks take, reason), and its reason."""
+    for k, (column, _, code) in enumerate(capacities):
+        if column is None:
+            before = [(col, 2 * per_task, reason) for col, per_task, reason in capacities[:k]]
+            return before, code  # type: ignore[return-value]
+    return None
 
 
 def _per_proposal(

@@ -14,6 +14,7 @@ same result.
 
 from __future__ import annotations
 
+import _random
 import dataclasses
 import random
 from collections.abc import Sequence
@@ -186,7 +187,11 @@ class _SeededDraws:
 
     def randrange(self, stop: int) -> int:
         """``random.Random(seed).randrange(stop)``, the generator made on the first call."""
-        getrandbits = random.Random(self._seed).getrandbits
+        # For an int seed, random.Random's C base seeded by its own constructor: the same
+        # Mersenne Twister state as random.Random(seed), without two Python-level wrappers.
+        seed = self._seed
+        seeded = _random.Random(seed) if type(seed) is int else random.Random(seed)
+        getrandbits = seeded.getrandbits
 
         def randrange(stop: int) -> int:
             # Random.randrange(stop) for a positive int is Random._randbelow(stop): draw as

@@ -16,21 +16,23 @@ both ways give the same answer, draw for draw.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
+from placement.by_value import NOT_A_CANDIDATE, ValueTies, still_tied
 from placement.context import PlacementContext
 from placement.results import StrategyScore
-from placement.strategies import Keys, Random, Strategy
+from placement.strategies import Keys, Random, SpreadAttribute, Strategy
 
 __all__ = ["MAX_PACKED_BITS", "Draws", "Ranker"]
 
 MAX_PACKED_BITS = 52
-# Non-candidates sit above every packed key; increments (at most 2**52 in all) cannot overflow.
-_NOT_A_CANDIDATE = 1 << 62
+# Non-candidates sit above every packed key (by_value.py shares the value).
+_NOT_A_CANDIDATE = NOT_A_CANDIDATE
 # tuple.__new__ builds a named tuple without its class's Python-level __new__.
 _new = tuple.__new__
 
@@ -47,7 +49,12 @@ class Ranker:
     def __init__(self, ctx: PlacementContext, strategies: Sequence[Strategy], count: int) -> None:
         self.ctx = ctx
         chain, self.ends_random, self.labels = _layout(strategies)
-        started = [strategy.start_keys(ctx, count) for strategy in chain]
+        # A chain that starts with a spread over an attribute keeps its keys per value of that
+        # attribute (by_value.py): its first key comes one per value.
+        by_value = bool(chain) and isinstance(chain[0], SpreadAttribute)
+        started = [strategy.start_keys(ctx, count) for strategy in chain[by_value:]]
+        if by_value:
+            started.insert(0, chain[0].value_keys(ctx, count))  # type: ignore[attr-defined]
         # The last strategy takes the lowest bits, each earlier one the bits above it.
         shifts, shift = [0] * len(started), 0
         for k in range(len(started) - 1, -1, -1):
@@ -55,28 +62,44 @@ class Ranker:
         self.packed = packed = shift <= MAX_PACKED_BITS
         if not packed:
             shifts = [0] * len(started)
-        self._layout_keys(ctx, started, shifts)
+        # Ties are ordered by the first attribute's value, then input order (by_value.py): the
+        # narrowed ranking sorts its candidates so, and reads the first key per instance.
+        self._tie_codes = started[0].by_value[1] if by_value else None  # type: ignore[index]
+        if by_value and not packed:
+            per_instance = np.array(started[0].values, np.int64).take(self._tie_codes)
+            started[0] = started[0]._replace(values=per_instance)
+        self._by_value: ValueTies | None = None
+        self._layout_keys(ctx, started, shifts, by_value and packed)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
-        # again), and the position in it of the row picked last.
+        # again), the positions in it of the rows no longer tied (sorted), and the position
+        # of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
+        self._removed: list[int] = []
         self._best = self._picked = 0
         if not packed:  # the slow path's own methods hide the packed ones
             self.select = self._select_narrowed  # type: ignore[method-assign]
             self.proposed = self._proposed_narrowed  # type: ignore[method-assign]
+        elif self.moves_others and self._by_value is None:
+            self.proposed = self._proposed_moving  # type: ignore[method-assign]
 
-    def _layout_keys(self, ctx: PlacementContext, started: list[Keys], shifts: list[int]) -> None:
+    def _layout_keys(
+        self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
+    ) -> None:
         # One pass over the chain: the key columns (one packed column, or one per strategy),
         # where each score sits in its column, and what a proposal changes: a step of the
         # chosen row's own key (summed into _own when packed) and, for a spread over an
-        # attribute, every row sharing its value.
+        # attribute, every row sharing its value. ``split``: the first key is kept per value
+        # (ValueTies), the packed column holds the later ones.
         packed, combined, own = self.packed, None, 0
         self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
-        for keys, shift in zip(started, shifts, strict=True):
+        for k, (keys, shift) in enumerate(zip(started, shifts, strict=True)):
+            kept_per_value = split and k == 0
             if packed:
-                shifted = keys.values << shift if shift else keys.values
-                combined = shifted if combined is None else combined + shifted
+                if not kept_per_value:
+                    shifted = keys.values << shift if shift else keys.values
+                    combined = shifted if combined is None else combined + shifted
                 mask = ((1 << keys.bits) - 1) & keys.score_mask
                 own += keys.step << shift  # a negative step shifts as a negative int
             else:
@@ -86,12 +109,15 @@ class Ranker:
                 if keys.step:
                     self._steps.append((column, keys.step))
             self._unpack.append((shift, mask, keys.score_offset))
-            if keys.by_value is not None:
+            if keys.by_value is not None and not kept_per_value:
                 name, codes = keys.by_value
                 increments = ctx.state.value_increments(name, 1 << shift)
                 column = None if packed else self.columns[-1]
                 self._spreads.append((column, codes, increments))
-        if packed:
+        if packed and combined is None and not split:
+            # No strategy has a key (random, or nothing): every candidate is tied.
+            self.combined = None
+        elif packed:
             self.combined = np.where(
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
             )
@@ -102,6 +128,19 @@ class Ranker:
         self._own = own
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
+        self.scores = _Scores(self.labels, self.ends_random, tuple(self._unpack))
+        if split:
+            first = started[0]
+            moves = [(codes, increments) for _, codes, increments in self._spreads]
+            self._by_value = ValueTies(
+                ctx.state,
+                first.by_value[0],  # type: ignore[index]
+                (first.values, shifts[0]),  # type: ignore[arg-type]
+                (self.combined, own, moves),
+                self.scores.of,
+            )
+            self.select = self._by_value.select  # type: ignore[method-assign]
+            self.proposed = self._by_value.proposed  # type: ignore[method-assign]
 
     def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         """The chosen row, how many instances tied for it, and its scores.
@@ -111,45 +150,94 @@ class Ranker:
         tied = self._tied
         if tied is None:
             combined = self.combined
-            self._best = best = combined.item(combined.argmin())
-            # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan here.
-            tied = self._tied = (combined == best).nonzero()[0]
-        size = len(tied)
+            if combined is None:  # no keys: the candidates, all tied at key 0
+                tied = self._tied = self.ctx.candidates()
+            else:
+                self._best = best = combined.item(combined.argmin())
+                # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan.
+                tied = self._tied = (combined == best).nonzero()[0]
+            self._removed = []
+        removed = self._removed
+        size = len(tied) - len(removed)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
-        self._picked = picked = 0 if size == 1 else rng.randrange(size)
+        picked = 0 if size == 1 else rng.randrange(size)
+        if removed:  # the picked-th row still tied: skip the rows taken out of the tie
+            picked = still_tied(removed, picked)
+        self._picked = picked
         # Every row of the tie has the best key, so its scores are the best key's.
         scored = self._scored
         if scored[0] != self._best:
-            scored = self._scored = (self._best, self._labelled(self.keys_of(self._best)))
+            scored = self._scored = (self._best, self.scores.of(self._best))
         return int(tied[picked]), size, scored[1]
 
     def _select_narrowed(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         candidates = self.ctx.candidates()
+        codes = self._tie_codes
+        if codes is not None:  # ties ordered by value first, as ValueTies orders them
+            candidates = candidates[np.argsort(codes[candidates], kind="stable")]
         for keys in self.columns:
             values = keys[candidates]
             candidates = candidates[values == values.min()]
         size = len(candidates)
         chosen = int(candidates[0 if size == 1 else rng.randrange(size)])
-        return chosen, size, self._labelled(self.keys(chosen))
-
-    def _labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
-        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
+        return chosen, size, self.scores.labelled(self.keys(chosen))
 
     def keys_of(self, key: int) -> tuple[int | None, ...]:
         """Each strategy's score for a packed key (None for random)."""
-        found = [((key >> shift) & mask) + offset for shift, mask, offset in self._unpack]
-        return (*found, None) if self.ends_random else tuple(found)
+        return self.scores.keys_of(key)
 
     def keys(self, i: int) -> tuple[int | None, ...]:
         """Instance ``i``'s score under each strategy of the chain (None for random)."""
+        if self._by_value is not None:
+            return self.keys_of(self._by_value.key(i))
         if self.packed:
-            return self.keys_of(self.combined.item(i))  # one read, then each strategy's bits
+            combined = self.combined  # one read, then each strategy's bits
+            return self.keys_of(0 if combined is None else combined.item(i))
         unpack = zip(self.columns, self._unpack, strict=True)
         found = [(keys.item(i) & mask) + offset for keys, (_, mask, offset) in unpack]
         return (*found, None) if self.ends_random else tuple(found)
 
     def proposed(self, i: int, dropped: bool) -> None:
         """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
+        # Only i's own key moves here (a chain with a spread over an attribute uses
+        # _proposed_moving, or ValueTies when it starts with one).
+        combined, own = self.combined, self._own
+        if combined is None:  # no keys: only a dropped row leaves the tie (the candidates)
+            if dropped:
+                self._leave_tie()
+            return
+        if dropped:
+            combined[i] = _NOT_A_CANDIDATE  # above every candidate
+        elif own:
+            combined[i] = combined.item(i) + own
+        else:
+            return  # i's key did not move: the tie stays
+        tied = self._tied
+        if tied is None:
+            return
+        # i was picked from the tie, so its key was the best one. A proposal lowers at most
+        # one key, i's (binpack): either i alone is the new best, or the best is unchanged and
+        # the tie loses i (noted by its position, cheaper than a copy of the tie without it).
+        if own < 0 and not dropped:
+            self._best, self._tied, self._removed = self._best + own, [i], []
+        elif len(tied) - len(self._removed) == 1:  # the tie was i alone
+            self._tied = None
+        else:
+            bisect.insort(self._removed, self._picked)
+
+    def _leave_tie(self) -> None:
+        # The row picked last leaves the tie (as in proposed); one that loses its last row is
+        # scanned again.
+        tied = self._tied
+        if tied is None:
+            return
+        if len(tied) - len(self._removed) == 1:
+            self._tied = None
+        else:
+            bisect.insort(self._removed, self._picked)
+
+    def _proposed_moving(self, i: int, dropped: bool) -> None:
+        # proposed() for a chain with a spread over an attribute after its first strategy.
         combined, own = self.combined, self._own
         if own:
             combined[i] += own
@@ -160,27 +248,15 @@ class Ranker:
         tied = self._tied
         if tied is None:
             return
-        # i was picked from the tie, so its key was the best one. Only i's own key moves, by
-        # ``own``, unless it was dropped (it then rises above every candidate) or a spread over
-        # an attribute raised every row sharing i's value (then read the key).
-        moved = 1 if dropped else own
-        if self.moves_others:
-            moved = combined.item(i) - self._best
-        # A proposal lowers at most one key, i's (binpack); every other change raises keys. So
-        # either i alone is the new best, or the best is unchanged and the tie only shrinks:
-        # by i alone, or by every row sharing i's value under a spread over an attribute.
+        # i's key moved by ``own``, unless it was dropped (it then rises above every
+        # candidate); a spread over an attribute may have raised it too (then read the key).
+        moved = combined.item(i) - self._best
         if moved < 0:
-            self._best, self._tied = self._best + moved, [i]  # a list indexes like the array
-        elif len(tied) == 1:  # the tie was i alone
-            if moved:
-                self._tied = None
-        elif self.moves_others:
-            # Spread over an attribute raised every row sharing i's value: scanning the keys
-            # again costs less than filtering the tie row by row.
+            self._best, self._tied, self._removed = self._best + moved, [i], []
+        elif moved or len(tied) - len(self._removed) > 1:
+            # Spread over an attribute raised every row sharing a value with i: scanning the
+            # keys again costs less than filtering the tie row by row.
             self._tied = None
-        elif moved:  # only i moved, and it sits at the position just picked
-            picked = self._picked
-            self._tied = np.concatenate((tied[:picked], tied[picked + 1 :]))
 
     def _proposed_narrowed(self, i: int, dropped: bool) -> None:
         # Non-candidates are left out by the narrowing itself.
@@ -188,6 +264,50 @@ class Ranker:
             column[i] += step
         for column, codes, increments in self._spreads:
             column += increments[codes.item(i)]
+
+
+class _Scores:
+    """The labelled scores of packed keys under one layout of the keys.
+
+    Its own object, not the ranker's methods, so that ValueTies can hold it without a cycle.
+    """
+
+    def __init__(self, labels: tuple[str, ...], ends_random: bool, unpack: tuple) -> None:
+        self.labels, self.ends_random, self.unpack = labels, ends_random, unpack
+        self._known = _scores_for((labels, ends_random, unpack))
+
+    def of(self, key: int) -> tuple[StrategyScore, ...]:
+        """Each strategy's score, labelled, for a packed key."""
+        scores = self._known.get(key)
+        if scores is None:
+            if len(self._known) >= _MAX_SCORES:
+                self._known.clear()
+            scores = self._known[key] = self.labelled(self.keys_of(key))
+        return scores
+
+    def keys_of(self, key: int) -> tuple[int | None, ...]:
+        """Each strategy's score for a packed key (None for random)."""
+        found = [((key >> shift) & mask) + offset for shift, mask, offset in self.unpack]
+        return (*found, None) if self.ends_random else tuple(found)
+
+    def labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
+        """The scores with their strategies' labels."""
+        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
+
+
+# Scores per packed key, per layout of the keys (labels, and each score's bits): requests that
+# pack their keys alike share them, and the same few keys recur from request to request.
+_SCORES: dict[tuple, dict[int, tuple[StrategyScore, ...]]] = {}
+_MAX_LAYOUTS, _MAX_SCORES = 64, 4096
+
+
+def _scores_for(layout: tuple) -> dict[int, tuple[StrategyScore, ...]]:
+    scores = _SCORES.get(layout)
+    if scores is None:
+        if len(_SCORES) >= _MAX_LAYOUTS:
+            _SCORES.clear()
+        scores = _SCORES[layout] = {}
+    return scores
 
 
 def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:

@@ -86,11 +86,15 @@ class ClusterState:
         # count at a time, and a request reads the handful of values at once).
         self._value_counts: dict[str, dict[str, list[int]]] = {}
         self._code_lists: dict[str, list[int]] = {}
+        self._value_orders: dict[str, tuple[np.ndarray, list[int], list[int], list[int]]] = {}
         self._attribute_masks: dict[frozenset, np.ndarray] = {}
         self._query_masks: dict[str, np.ndarray] = {}
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
         # task:group change with every task placed or stopped).
         self._stale: dict[str, set[int]] = {}
+        # What a request's context derives from its needs and checks alone, by (id of the
+        # needs, checks); each entry holds the needs, so their id cannot be reused meanwhile.
+        self.request_shapes: dict[tuple[int, tuple], tuple] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -193,6 +197,33 @@ class ClusterState:
             counts = by_name[name] = tally.tolist()
             self._code_lists.setdefault(name, codes.tolist())
         return counts
+
+    def value_order(self, name: str) -> tuple[np.ndarray, list[int], list[int], list[int]]:
+        """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
+
+        Returns the order (an array, and the same as a list), where each value's rows start in
+        it (one more entry: the end) and each row's place in it (read-only).
+        """
+        cached = self._value_orders.get(name)
+        if cached is None:
+            codes, values = self.attribute_codes(name)
+            order = np.argsort(codes, kind="stable")
+            sizes = np.bincount(codes, minlength=len(values) + 1).tolist()
+            starts = [0]
+            for size in sizes:
+                starts.append(starts[-1] + size)
+            place = [0] * len(order)
+            for k, row in enumerate(order.tolist()):
+                place[row] = k
+            cached = self._value_orders[name] = (order, order.tolist(), starts, place)
+        return cached
+
+    def code_list(self, name: str) -> list[int]:
+        """``attribute_codes(name)``'s codes as a list, for reading one row at a time."""
+        codes = self._code_lists.get(name)
+        if codes is None:
+            codes = self._code_lists[name] = self.attribute_codes(name)[0].tolist()
+        return codes
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
         """True where the instance has every required attribute (and value, when one is given)."""
@@ -298,15 +329,16 @@ class ClusterState:
         ]
         stale = list(self._stale.values())
         for i, count in tasks.items():
-            remaining_cpu[i] -= count * cpu
-            remaining_memory[i] -= count * memory
+            # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
+            remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
+            remaining_memory[i] = remaining_memory.item(i) - count * memory
             if uses_eni:
                 free_enis[i] -= count
             running[i] += count
             tally = self._groups[i]
             tally[group] = tally.get(group, 0) + count
             if group_column is not None:
-                group_column[i] += count
+                group_column[i] = group_column.item(i) + count
             for codes, counts in per_value:
                 counts[codes[i]] += count
             current[i] = None
@@ -338,12 +370,17 @@ class ClusterState:
         # keep the dynamic-range count and the cached "port taken" masks in step.
         tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
         was_taken = port in tcp or port in udp or port in dynamic
-        ports.add(port) if sign > 0 else ports.discard(port)
-        is_taken = port in tcp or port in udp or port in dynamic
+        if sign > 0:
+            ports.add(port)
+            is_taken = True
+        else:
+            ports.discard(port)
+            is_taken = port in tcp or port in udp or port in dynamic
         if was_taken != is_taken:
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
-                self.dynamic_free[i] += 1 if was_taken else -1
+                free = self.dynamic_free
+                free[i] = free.item(i) + (1 if was_taken else -1)
         if port in self._masked_ports:
             for protocol in protocols:
                 mask = self._port_masks.get((protocol, port))

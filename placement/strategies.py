@@ -128,6 +128,13 @@ class SpreadAttribute(Strategy):
     def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
         """Tasks of the group with each instance's value (0..group size, missing above all),
         fewest first: ECS spread over an attribute; Nomad spread.go's per-value counts."""
+        keys = self.value_keys(ctx, count)
+        codes = keys.by_value[1]  # type: ignore[index]
+        return keys._replace(values=np.array(keys.values, np.int64).take(codes))
+
+    def value_keys(self, ctx: PlacementContext, count: int) -> Keys:
+        """``start_keys`` with one key per value instead of per instance: ``values`` is a list
+        indexed by value code (the missing value last)."""
         state = ctx.state
         codes, values = state.attribute_codes(self.name)
         per_value = list(state.value_counts(self.name, ctx.needs.group))
@@ -135,10 +142,8 @@ class SpreadAttribute(Strategy):
         bits = (max(per_value) + count).bit_length()
         missing_flag = 1 << bits
         per_value[len(values)] += missing_flag
-        keys = np.array(per_value, np.int64).take(codes)
-        by_value = (self.name, codes)
         # The score is the tasks beside the instance, without the flag.
-        return Keys(keys, bits + 1, 0, by_value, missing_flag - 1, 0)
+        return Keys(per_value, bits + 1, 0, (self.name, codes), missing_flag - 1, 0)  # type: ignore[arg-type]
 
 
 class Random(Strategy):

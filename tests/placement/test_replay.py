@@ -49,8 +49,8 @@ MIXES = {
 }
 DIGESTS = {
     "binpack": "5bb2034900280897176e56c3c31218fd1cb35f7d98733931e8644b3d712e2dcd",
-    "spread+spread": "4dc49bdce03a3dc766ba4f0068c042cdeb204d721ce8b0a1954ee842d63af4d7",
-    "spread+binpack+memberOf": "c875bf2bd63ccf132b05f4b3e6103a05b02dd17eb157e7cd1af15519ddbc1c96",
+    "spread+spread": "5edfdb0e419ece3aac663dc7ae258685385ea064642ee4bf2cdff92ee75ec3de",
+    "spread+binpack+memberOf": "e2fe86804a57a06df6042b771d66b4a42db792ec8118c6672b05e90ee629a2f6",
     "binpack+distinctInstance": "783d1c9d195b7e60ba1c8695df4efb2be1f79e854d2802c0edbf99b9e34b29c4",
     "random": "ba80ea266dff749718b6ea370eb9e8acb8027d140df2f50a10896873f6ff141d",
 }
