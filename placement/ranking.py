@@ -212,22 +212,17 @@ class Ranker:
             combined[i] = combined.item(i) + own
         else:
             return  # i's key did not move: the tie stays
-        tied = self._tied
-        if tied is None:
-            return
         # i was picked from the tie, so its key was the best one. A proposal lowers at most
         # one key, i's (binpack): either i alone is the new best, or the best is unchanged and
-        # the tie loses i (noted by its position, cheaper than a copy of the tie without it).
-        if own < 0 and not dropped:
+        # the tie loses i.
+        if own < 0 and not dropped and self._tied is not None:
             self._best, self._tied, self._removed = self._best + own, [i], []
-        elif len(tied) - len(self._removed) == 1:  # the tie was i alone
-            self._tied = None
         else:
-            bisect.insort(self._removed, self._picked)
+            self._leave_tie()
 
     def _leave_tie(self) -> None:
-        # The row picked last leaves the tie (as in proposed); one that loses its last row is
-        # scanned again.
+        # The row picked last leaves the tie, noted by its position (cheaper than a copy of the
+        # tie without it); a tie that loses its last row is scanned again.
         tied = self._tied
         if tied is None:
             return
