@@ -6,7 +6,12 @@ then binpack on memory: moto ignores strategies, ecsviz applies them), the two t
 ten calls. Prints tasks placed per second for both, the ratio, and what registering the 1,000
 instances cost on ecsviz. Runtime is bounded: a fixed number of calls, capped in seconds.
 
-    .venv/bin/python bench/api_bench.py [--instances 1000] [--calls 120] [--batch 10]
+    .venv/bin/python bench/api_bench.py [--instances 1000] [--calls 120] [--batch 10] [--floor]
+
+`--floor` adds a third server taking the same turns: ecsviz answering RunTask from a stored
+answer (bench/stored_answer.py), so boto3, daphne, the ASGI front, validation and the answer's
+size cost what they cost for ecsviz, but placing and writing cost nothing. It prints what is left,
+per call, for RunTask's own work if ecsviz is to reach twice moto's rate.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import boto3
@@ -77,10 +82,18 @@ def serving(command: list[str], env: dict, probe: str):
             process.wait(timeout=10)
 
 
+STORED_ANSWER_APP = "stored_answer:application"
+
+
 @contextmanager
-def ecsviz_server(workdir: str):
+def ecsviz_server(workdir: str, app: str = "ecsviz.asgi:application"):
+    os.makedirs(workdir, exist_ok=True)
     env = {
         **os.environ,
+        # bench/ too, for `stored_answer`.
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(BASE_DIR / "bench"), os.environ.get("PYTHONPATH")])
+        ),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3"),
         "DJANGO_SETTINGS_MODULE": "ecsviz.settings",
         "ECSVIZ_LOG_LEVEL": "ERROR",
@@ -100,7 +113,7 @@ def ecsviz_server(workdir: str):
         "127.0.0.1",
         "-p",
         str(port),
-        "ecsviz.asgi:application",
+        app,
     ]
     with serving(command, env, f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}"
@@ -216,22 +229,27 @@ def setup_moto(endpoint: str, ecs, instances: int) -> None:
     ecs.register_task_definition(**TASK_DEFINITION)
 
 
-def bench(instances: int, calls: int, batch: int) -> tuple[float, dict]:
-    """Both servers up side by side, set up, then RunTask on each in turn."""
-    with (
-        tempfile.TemporaryDirectory() as workdir,
-        ecsviz_server(workdir) as ecsviz_endpoint,
-        moto_server() as moto_endpoint,
-    ):
-        ours, theirs = client("ecs", ecsviz_endpoint), client("ecs", moto_endpoint)
-        try:
-            registration = setup_ecsviz(ours, instances)
-            setup_moto(moto_endpoint, theirs, instances)
-            results = run_alternating({"ecsviz": ours, "moto": theirs}, calls, batch)
-        finally:
-            ours.close()
-            theirs.close()
-    return registration, results
+FLOOR_INSTANCES = 30  # the stored answer's first, real, RunTask needs a few
+
+
+def bench(instances: int, calls: int, batch: int, floor: bool) -> tuple[float, dict]:
+    """Both servers (three with `floor`) up side by side, set up, then RunTask on each in turn."""
+    with ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory())
+        ecsviz_endpoint = stack.enter_context(ecsviz_server(f"{workdir}/ecsviz"))
+        moto_endpoint = stack.enter_context(moto_server())
+        sides = {"ecsviz": client("ecs", ecsviz_endpoint), "moto": client("ecs", moto_endpoint)}
+        if floor:
+            floor_dir = f"{workdir}/floor"
+            floor_endpoint = stack.enter_context(ecsviz_server(floor_dir, STORED_ANSWER_APP))
+            sides["floor"] = client("ecs", floor_endpoint)
+        for ecs in sides.values():
+            stack.callback(ecs.close)
+        registration = setup_ecsviz(sides["ecsviz"], instances)
+        setup_moto(moto_endpoint, sides["moto"], instances)
+        if floor:
+            setup_ecsviz(sides["floor"], FLOOR_INSTANCES)
+        return registration, run_alternating(sides, calls, batch)
 
 
 def main() -> None:
@@ -239,8 +257,11 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=120, help="RunTask calls per server")
     parser.add_argument("--batch", type=int, default=10, help="calls per turn")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time RunTask answered from a stored answer"
+    )
     args = parser.parse_args()
-    registration, results = bench(args.instances, args.calls, args.batch)
+    registration, results = bench(args.instances, args.calls, args.batch, args.floor)
     (placed, seconds), (moto_placed, moto_seconds) = results["ecsviz"], results["moto"]
     ours, theirs = placed / seconds, moto_placed / moto_seconds
     print(
@@ -259,6 +280,26 @@ def main() -> None:
         "no strategies)"
     )
     print(f"ratio ecsviz / moto: {ours / theirs:.2f}x (target >= 2x)")
+    if args.floor:
+        print_floor(results)
+
+
+def per_call_ms(placed_and_seconds: tuple[int, float]) -> float:
+    placed, seconds = placed_and_seconds
+    return seconds / (placed / 10) * 1000
+
+
+def print_floor(results: dict) -> None:
+    """How the time of one call divides, and what 2x moto would leave for RunTask's own work."""
+    floor, ours, theirs = (per_call_ms(results[side]) for side in ("floor", "ecsviz", "moto"))
+    print(
+        f"per call: moto {theirs:.2f} ms, ecsviz {ours:.2f} ms, of which {floor:.2f} ms is the "
+        f"floor (RunTask from a stored answer) and {ours - floor:.2f} ms RunTask's own work"
+    )
+    print(
+        f"2x moto means {theirs / 2:.2f} ms a call: {theirs / 2 - floor:.2f} ms for RunTask's "
+        "own work (lock, engine, SQL, commit, building the answer)"
+    )
 
 
 if __name__ == "__main__":
