@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["ClusterState"]
 
 _TCP, _UDP, _BOTH = ("tcp",), ("udp",), ("tcp", "udp")
+# The bounds of an empty cluster: every check passes on all (none) of its instances.
+_UNBOUNDED = 1 << 62
 
 
 def _column(values: Iterable, dtype: type) -> np.ndarray:
@@ -63,6 +65,7 @@ class ClusterState(AttributeValues):
         )
         self._groups = [dict(inst.task_groups) for inst in base]
         self._refresh_availability()
+        self._refresh_bounds()
         self._clear_caches()
 
     def _refresh_availability(self) -> None:
@@ -74,6 +77,18 @@ class ClusterState(AttributeValues):
         self.not_active_count = int(np.count_nonzero(~self.active))
         self.agent_lost_count = int(np.count_nonzero(self.active & ~self.agent_connected))
         self.available_count = len(self.ids) - self.not_active_count - self.agent_lost_count
+
+    def _refresh_bounds(self) -> None:
+        # The least value of each column a capacity check compares with a task's needs (the
+        # most, for reserved ports): when the bound already meets a request's needs, every
+        # instance passes that check and the request skips its pass over the column. apply
+        # lowers the bounds as it goes; release leaves them (still bounds, if loose ones).
+        def least(column: np.ndarray) -> int:
+            return column.item(column.argmin()) if len(column) else _UNBOUNDED
+
+        self.cpu_floor, self.memory_floor = least(self.remaining_cpu), least(self.remaining_memory)
+        self.eni_floor, self.dynamic_floor = least(self.free_enis), least(self.dynamic_free)
+        self.reserved_ceiling = -least(-self.reserved_count)
 
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
@@ -235,6 +250,7 @@ class ClusterState(AttributeValues):
         )
         self._groups[i] = replacement._groups[0]
         self._refresh_availability()
+        self._refresh_bounds()
         self._clear_caches()
 
     def _change_tasks(self, tasks: dict[int, int], needs: TaskNeeds) -> None:
@@ -249,12 +265,18 @@ class ClusterState(AttributeValues):
             for name, counts in self._value_counts.get(group, {}).items()
         ]
         stale = list(self._stale.values())
+        cpu_floor, memory_floor = self.cpu_floor, self.memory_floor
         for i, count in tasks.items():
             # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
-            remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
-            remaining_memory[i] = remaining_memory.item(i) - count * memory
+            left_cpu = remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
+            if left_cpu < cpu_floor:
+                cpu_floor = left_cpu
+            left_memory = remaining_memory[i] = remaining_memory.item(i) - count * memory
+            if left_memory < memory_floor:
+                memory_floor = left_memory
             if uses_eni:
-                free_enis[i] -= count
+                free_enis[i] = left_enis = free_enis.item(i) - count
+                self.eni_floor = min(self.eni_floor, left_enis)
             running[i] += count
             tally = self._groups[i]
             tally[group] = tally.get(group, 0) + count
@@ -265,6 +287,7 @@ class ClusterState(AttributeValues):
             current[i] = None
             for rows in stale:
                 rows.add(i)
+        self.cpu_floor, self.memory_floor = cpu_floor, memory_floor
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
         if needs.static_ports or needs.static_ports_udp:
@@ -273,7 +296,8 @@ class ClusterState(AttributeValues):
                 self._change_port(i, tcp, _TCP, port, sign)
             for port in needs.static_ports_udp:
                 self._change_port(i, udp, _UDP, port, sign)
-            self.reserved_count[i] = len(tcp) + len(udp)
+            self.reserved_count[i] = reserved = len(tcp) + len(udp)
+            self.reserved_ceiling = max(self.reserved_ceiling, reserved)
         if needs.dynamic_mappings:
             # A dynamic port is taken whatever its protocol.
             dynamic, last = self._dynamic[i], None
@@ -301,7 +325,9 @@ class ClusterState(AttributeValues):
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
                 free = self.dynamic_free
-                free[i] = free.item(i) + (1 if was_taken else -1)
+                free[i] = left = free.item(i) + (1 if was_taken else -1)
+                if left < self.dynamic_floor:
+                    self.dynamic_floor = left
         if port in self._masked_ports:
             for protocol in protocols:
                 mask = self._port_masks.get((protocol, port))
