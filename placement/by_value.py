@@ -126,18 +126,18 @@ class ValueTies:
         if self._moves:
             self._move_all(i, dropped)
             return
-        own = self._own
+        own, rest = self._own, self._rest
         if dropped:
-            self._rest[position] = NOT_A_CANDIDATE
+            rest[position] = NOT_A_CANDIDATE
         elif own < 0:  # i's rest key fell (binpack): i alone is its value's best now
-            self._rest[position] += own
+            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
             self._best[value] += own
             self._ties[value], self._alive[value] = [position - self._starts[value]], 1
             self._removed[value] = []
             self._packed[value] = self._base[value] + self._best[value]
             return
         elif own:
-            self._rest[position] += own
+            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
         else:  # i's rest key did not move: the tie stays
             self._packed[value] += self._step
             return

@@ -239,7 +239,7 @@ class Ranker:
         # proposed() for a chain with a spread over an attribute after its first strategy.
         combined, own = self.combined, self._own
         if own:
-            combined[i] += own
+            combined[i] = combined.item(i) + own
         for _, codes, increments in self._spreads:
             combined += increments[codes.item(i)]
         if dropped:
