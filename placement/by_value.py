@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from itertools import compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,15 +107,16 @@ class ValueTies:
 
     def _draw_across(self, best: int, rng: Draws) -> tuple[int, int, int]:
         # The tie spans several values, taken in value order: the value the draw lands in,
-        # the draw's place in that value's tie, and the size of the whole tie.
-        pairs = zip(self._alive, self._packed, strict=True)
-        sizes = [alive if key == best else 0 for alive, key in pairs]
-        size = sum(sizes)
+        # the draw's place in that value's tie, and the size of the whole tie. The size is
+        # summed by builtins (no Python-level loop), and the walk stops at the draw's value.
+        alive, packed = self._alive, self._packed
+        size = sum(compress(alive, map(best.__eq__, packed)))
         drawn = rng.randrange(size)
-        for value, alive in enumerate(sizes):
-            if drawn < alive:
-                return value, drawn, size
-            drawn -= alive
+        for value, key in enumerate(packed):
+            if key == best:
+                if drawn < alive[value]:
+                    return value, drawn, size
+                drawn -= alive[value]
         raise AssertionError("a draw below the tie's size lands in one of its values")
 
     def proposed(self, i: int, dropped: bool) -> None:
@@ -124,18 +126,18 @@ class ValueTies:
         if self._moves:
             self._move_all(i, dropped)
             return
-        own = self._own
+        own, rest = self._own, self._rest
         if dropped:
-            self._rest[position] = NOT_A_CANDIDATE
+            rest[position] = NOT_A_CANDIDATE
         elif own < 0:  # i's rest key fell (binpack): i alone is its value's best now
-            self._rest[position] += own
+            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
             self._best[value] += own
             self._ties[value], self._alive[value] = [position - self._starts[value]], 1
             self._removed[value] = []
             self._packed[value] = self._base[value] + self._best[value]
             return
         elif own:
-            self._rest[position] += own
+            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
         else:  # i's rest key did not move: the tie stays
             self._packed[value] += self._step
             return

@@ -64,6 +64,8 @@ class PlacementContext:
         self._start: list[tuple[int, np.ndarray]] = []
         feasible, left = state.available, state.available_count
         for check in checks:
+            if check.passes_everywhere(self):
+                continue  # every instance passes: nothing to count, nor to mask
             passing = check.passing(self)
             self._start.append((check.reason, passing))
             # The first & makes the request's own copy; the later ones update it in place.

@@ -117,6 +117,10 @@ class Ranker:
         if packed and combined is None and not split:
             # No strategy has a key (random, or nothing): every candidate is tied.
             self.combined = None
+        elif split and combined is not None and ctx.counts[0] == len(ctx.feasible):
+            # Every instance is a candidate: nothing to mask, and ValueTies takes its own
+            # copy of the keys (in value order), so the column is passed as it is.
+            self.combined = combined
         elif packed:
             self.combined = np.where(
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
@@ -235,7 +239,7 @@ class Ranker:
         # proposed() for a chain with a spread over an attribute after its first strategy.
         combined, own = self.combined, self._own
         if own:
-            combined[i] += own
+            combined[i] = combined.item(i) + own
         for _, codes, increments in self._spreads:
             combined += increments[codes.item(i)]
         if dropped:

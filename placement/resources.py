@@ -21,6 +21,7 @@ from placement.results import Reason, Shortfall
 
 if TYPE_CHECKING:
     from placement.context import PlacementContext
+    from placement.state import ClusterState
 
 __all__ = [
     "any_taken",
@@ -191,6 +192,10 @@ class Check:
         """A boolean array: True where the instance passes this rule (only read)."""
         raise NotImplementedError
 
+    def passes_everywhere(self, ctx: PlacementContext) -> bool:
+        """Whether the state's bounds show every instance passing, without ``passing``."""
+        return False
+
     def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         """For a dynamic resource check: (column, what one task takes, reason) entries.
 
@@ -220,6 +225,9 @@ class CpuCheck(Check):
     def passing(self, ctx: PlacementContext) -> np.ndarray:
         return ctx.state.remaining_cpu >= ctx.needs.cpu
 
+    def passes_everywhere(self, ctx: PlacementContext) -> bool:
+        return ctx.needs.cpu <= ctx.state.cpu_floor
+
     def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         # A task that takes no CPU never runs out of it (a candidate has none below zero).
         cpu = ctx.needs.cpu
@@ -232,6 +240,9 @@ class MemoryCheck(Check):
     def passing(self, ctx: PlacementContext) -> np.ndarray:
         return ctx.state.remaining_memory >= ctx.needs.memory
 
+    def passes_everywhere(self, ctx: PlacementContext) -> bool:
+        return ctx.needs.memory <= ctx.state.memory_floor
+
     def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         memory = ctx.needs.memory
         return [(ctx.state.remaining_memory, memory, self.reason)] if memory > 0 else []
@@ -243,17 +254,37 @@ class PortsCheck(Check):
     reason, dynamic = Reason.PORTS, True
 
     def passing(self, ctx: PlacementContext) -> np.ndarray:
+        # The parts whose bound already holds everywhere are left out.
         state, needs = ctx.state, ctx.needs
         taken = [state.port_taken("tcp", port) for port in needs.static_ports]
         taken += [state.port_taken("udp", port) for port in needs.static_ports_udp]
         passing = []
-        if needs.static_port_count:
+        if not self._reserved_room(state, needs):
             passing.append(state.reserved_count <= MAX_RESERVED_PORTS - needs.static_port_count)
-        if needs.dynamic_mappings:
+        if not self._dynamic_room(state, needs):
             passing.append(state.dynamic_free >= len(needs.dynamic_mappings))
         if taken:
             passing.append(~functools.reduce(np.logical_or, taken))
+        if not passing:  # asked although every part holds
+            return np.ones(len(state), bool)
         return functools.reduce(np.logical_and, passing)
+
+    def passes_everywhere(self, ctx: PlacementContext) -> bool:
+        state, needs = ctx.state, ctx.needs
+        if needs.static_ports or needs.static_ports_udp:
+            return False  # which instances hold a port is not a bound
+        return self._dynamic_room(state, needs)
+
+    @staticmethod
+    def _reserved_room(state: ClusterState, needs: TaskNeeds) -> bool:
+        # Whether no instance reaches the reserved-ports limit with the task's static ports.
+        count = needs.static_port_count
+        return not count or state.reserved_ceiling <= MAX_RESERVED_PORTS - count
+
+    @staticmethod
+    def _dynamic_room(state: ClusterState, needs: TaskNeeds) -> bool:
+        # Whether every instance's dynamic range still has the task's dynamic ports.
+        return len(needs.dynamic_mappings) <= state.dynamic_floor
 
     def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         # Every task of a request asks for the same static ports, so one proposal takes them
@@ -269,6 +300,9 @@ class EniCheck(Check):
 
     def passing(self, ctx: PlacementContext) -> np.ndarray:
         return ctx.state.free_enis >= 1
+
+    def passes_everywhere(self, ctx: PlacementContext) -> bool:
+        return ctx.state.eni_floor >= 1
 
     def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
         return [(ctx.state.free_enis, 1, self.reason)]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from placement.attribute_values import AttributeValues
 from placement.inputs import Instance, TaskNeeds
 from placement.resources import dynamic_ports_free, missing_attributes
 from placement.results import PlacementResult, PortBinding, Reason
@@ -28,13 +29,15 @@ if TYPE_CHECKING:
 __all__ = ["ClusterState"]
 
 _TCP, _UDP, _BOTH = ("tcp",), ("udp",), ("tcp", "udp")
+# The bounds of an empty cluster: every check passes on all (none) of its instances.
+_UNBOUNDED = 1 << 62
 
 
 def _column(values: Iterable, dtype: type) -> np.ndarray:
     return np.fromiter(values, dtype=dtype)
 
 
-class ClusterState:
+class ClusterState(AttributeValues):
     """The instances of one cluster, vectorised for placement and updated in place."""
 
     def __init__(self, instances: Iterable[Instance]) -> None:
@@ -62,6 +65,7 @@ class ClusterState:
         )
         self._groups = [dict(inst.task_groups) for inst in base]
         self._refresh_availability()
+        self._refresh_bounds()
         self._clear_caches()
 
     def _refresh_availability(self) -> None:
@@ -74,19 +78,24 @@ class ClusterState:
         self.agent_lost_count = int(np.count_nonzero(self.active & ~self.agent_connected))
         self.available_count = len(self.ids) - self.not_active_count - self.agent_lost_count
 
+    def _refresh_bounds(self) -> None:
+        # The least value of each column a capacity check compares with a task's needs (the
+        # most, for reserved ports): when the bound already meets a request's needs, every
+        # instance passes that check and the request skips its pass over the column. apply
+        # lowers the bounds as it goes; release leaves them (still bounds, if loose ones).
+        def least(column: np.ndarray) -> int:
+            return column.item(column.argmin()) if len(column) else _UNBOUNDED
+
+        self.cpu_floor, self.memory_floor = least(self.remaining_cpu), least(self.remaining_memory)
+        self.eni_floor, self.dynamic_floor = least(self.free_enis), least(self.dynamic_free)
+        self.reserved_ceiling = -least(-self.reserved_count)
+
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
         self._port_masks: dict[tuple[str, int], np.ndarray] = {}
         # The ports with a mask of either protocol: most ports a task takes have none.
         self._masked_ports: set[int] = set()
-        self._attribute_codes: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
-        self._value_masks: dict[str, list[np.ndarray]] = {}
-        self._increments: dict[tuple[str, int], list[np.ndarray]] = {}
-        # Per group, per attribute name: tasks of the group per value (lists: apply changes one
-        # count at a time, and a request reads the handful of values at once).
-        self._value_counts: dict[str, dict[str, list[int]]] = {}
-        self._code_lists: dict[str, list[int]] = {}
-        self._value_orders: dict[str, tuple[np.ndarray, list[int], list[int], list[int]]] = {}
+        self._clear_value_caches()
         self._attribute_masks: dict[frozenset, np.ndarray] = {}
         self._query_masks: dict[str, np.ndarray] = {}
         # Instances changed since a dynamic query's mask was computed (runningTasksCount,
@@ -151,79 +160,6 @@ class ClusterState:
             self._port_masks[key] = mask
             self._masked_ports.add(port)
         return mask
-
-    def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
-        """Each instance's value of attribute ``name`` as an index into the returned values.
-
-        Instances without the attribute (or with a name-only capability) get ``len(values)``.
-        """
-        cached = self._attribute_codes.get(name)
-        if cached is None:
-            raw = [inst.attributes.get(name) for inst in self._base]
-            values = tuple(sorted({value for value in raw if value is not None}))
-            index = {value: k for k, value in enumerate(values)}
-            codes = _column((index.get(value, len(values)) for value in raw), np.int64)
-            cached = self._attribute_codes[name] = (codes, values)
-        return cached
-
-    def value_masks(self, name: str) -> list[np.ndarray]:
-        """One boolean column per value of ``attribute_codes(name)``, the missing value last."""
-        masks = self._value_masks.get(name)
-        if masks is None:
-            codes, values = self.attribute_codes(name)
-            masks = self._value_masks[name] = [codes == k for k in range(len(values) + 1)]
-        return masks
-
-    def value_increments(self, name: str, weight: int) -> list[np.ndarray]:
-        """Per value of ``attribute_codes(name)``: ``weight`` where an instance has it, else 0.
-
-        What a spread over the attribute adds to every key when a task lands on that value;
-        the same for every request whose keys are packed alike (read-only).
-        """
-        made = self._increments.get((name, weight))
-        if made is None:
-            masks = self.value_masks(name)
-            made = self._increments[name, weight] = [m.astype(np.int64) * weight for m in masks]
-        return made
-
-    def value_counts(self, name: str, group: str) -> list[int]:
-        """Tasks of ``group`` per value of attribute ``name`` (missing value last; read-only)."""
-        by_name = self._value_counts.setdefault(group, {})
-        counts = by_name.get(name)
-        if counts is None:
-            codes, values = self.attribute_codes(name)
-            tally = np.zeros(len(values) + 1, dtype=np.int64)
-            np.add.at(tally, codes, self.group_counts(group))
-            counts = by_name[name] = tally.tolist()
-            self._code_lists.setdefault(name, codes.tolist())
-        return counts
-
-    def value_order(self, name: str) -> tuple[np.ndarray, list[int], list[int], list[int]]:
-        """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
-
-        Returns the order (an array, and the same as a list), where each value's rows start in
-        it (one more entry: the end) and each row's place in it (read-only).
-        """
-        cached = self._value_orders.get(name)
-        if cached is None:
-            codes, values = self.attribute_codes(name)
-            order = np.argsort(codes, kind="stable")
-            sizes = np.bincount(codes, minlength=len(values) + 1).tolist()
-            starts = [0]
-            for size in sizes:
-                starts.append(starts[-1] + size)
-            place = [0] * len(order)
-            for k, row in enumerate(order.tolist()):
-                place[row] = k
-            cached = self._value_orders[name] = (order, order.tolist(), starts, place)
-        return cached
-
-    def code_list(self, name: str) -> list[int]:
-        """``attribute_codes(name)``'s codes as a list, for reading one row at a time."""
-        codes = self._code_lists.get(name)
-        if codes is None:
-            codes = self._code_lists[name] = self.attribute_codes(name)[0].tolist()
-        return codes
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
         """True where the instance has every required attribute (and value, when one is given)."""
@@ -314,6 +250,7 @@ class ClusterState:
         )
         self._groups[i] = replacement._groups[0]
         self._refresh_availability()
+        self._refresh_bounds()
         self._clear_caches()
 
     def _change_tasks(self, tasks: dict[int, int], needs: TaskNeeds) -> None:
@@ -328,12 +265,18 @@ class ClusterState:
             for name, counts in self._value_counts.get(group, {}).items()
         ]
         stale = list(self._stale.values())
+        cpu_floor, memory_floor = self.cpu_floor, self.memory_floor
         for i, count in tasks.items():
             # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
-            remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
-            remaining_memory[i] = remaining_memory.item(i) - count * memory
+            left_cpu = remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
+            if left_cpu < cpu_floor:
+                cpu_floor = left_cpu
+            left_memory = remaining_memory[i] = remaining_memory.item(i) - count * memory
+            if left_memory < memory_floor:
+                memory_floor = left_memory
             if uses_eni:
-                free_enis[i] -= count
+                free_enis[i] = left_enis = free_enis.item(i) - count
+                self.eni_floor = min(self.eni_floor, left_enis)
             running[i] += count
             tally = self._groups[i]
             tally[group] = tally.get(group, 0) + count
@@ -344,6 +287,7 @@ class ClusterState:
             current[i] = None
             for rows in stale:
                 rows.add(i)
+        self.cpu_floor, self.memory_floor = cpu_floor, memory_floor
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
         if needs.static_ports or needs.static_ports_udp:
@@ -352,7 +296,8 @@ class ClusterState:
                 self._change_port(i, tcp, _TCP, port, sign)
             for port in needs.static_ports_udp:
                 self._change_port(i, udp, _UDP, port, sign)
-            self.reserved_count[i] = len(tcp) + len(udp)
+            self.reserved_count[i] = reserved = len(tcp) + len(udp)
+            self.reserved_ceiling = max(self.reserved_ceiling, reserved)
         if needs.dynamic_mappings:
             # A dynamic port is taken whatever its protocol.
             dynamic, last = self._dynamic[i], None
@@ -380,7 +325,9 @@ class ClusterState:
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
                 free = self.dynamic_free
-                free[i] = free.item(i) + (1 if was_taken else -1)
+                free[i] = left = free.item(i) + (1 if was_taken else -1)
+                if left < self.dynamic_floor:
+                    self.dynamic_floor = left
         if port in self._masked_ports:
             for protocol in protocols:
                 mask = self._port_masks.get((protocol, port))
