@@ -42,6 +42,7 @@ TASK_DEFINITION = {
     "containerDefinitions": [{"name": "app", "image": "nginx:1.27", "cpu": 128, "memory": 256}],
 }
 PHASE_LIMIT = 120.0
+COUNT = 10  # tasks per RunTask call: every call places them all
 
 
 def free_port() -> int:
@@ -186,7 +187,7 @@ def register_moto(endpoint: str, ecs, count: int) -> None:
 
 def run_task(ecs) -> int:
     answer = ecs.run_task(
-        cluster="bench", taskDefinition="bench", count=10, placementStrategy=STRATEGY
+        cluster="bench", taskDefinition="bench", count=COUNT, placementStrategy=STRATEGY
     )
     return len(answer["tasks"])
 
@@ -286,7 +287,7 @@ def main() -> None:
 
 def per_call_ms(placed_and_seconds: tuple[int, float]) -> float:
     placed, seconds = placed_and_seconds
-    return seconds / (placed / 10) * 1000
+    return seconds / (placed / COUNT) * 1000
 
 
 def print_floor(results: dict) -> None:
