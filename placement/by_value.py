@@ -16,14 +16,18 @@ input order within a value (README, choice 17). The narrowed ranking orders its 
 from __future__ import annotations
 
 import bisect
+from bisect import insort
 from collections.abc import Callable
 from itertools import compress
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from placement.results import Placement
+
 if TYPE_CHECKING:
-    from placement.ranking import Draws
+    from placement.context import PlacementContext
+    from placement.ranking import Decided, Draws, OnChoice
     from placement.results import StrategyScore
     from placement.state import ClusterState
 
@@ -33,6 +37,8 @@ __all__ = ["NOT_A_CANDIDATE", "ValueTies", "still_tied"]
 NOT_A_CANDIDATE = 1 << 62
 # A value without candidates ranks above every packed key.
 _NO_CANDIDATE = 1 << 63
+# tuple.__new__ builds a named tuple without its class's Python-level __new__.
+_new = tuple.__new__
 
 
 def still_tied(removed: list[int], n: int) -> int:
@@ -79,31 +85,81 @@ class ValueTies:
         # Values with instances; the bests of all of them are read at the first decision.
         self._present = [v for v in range(values) if self._starts[v] < self._starts[v + 1]]
         self._unknown = list(self._present)
-        self._picked = 0
-        self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
 
-    def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
-        """The chosen row, how many instances tied for it, and its scores."""
-        if self._unknown:
-            self._read_bests()
-        packed = self._packed
-        best = min(packed)
-        if packed.count(best) == 1:  # the usual case: one value holds the whole tie
-            value = packed.index(best)
-            size = self._alive[value]
-            # Only draw when there is a choice, as every way of ranking does.
-            drawn = 0 if size == 1 else rng.randrange(size)
-        else:
-            value, drawn, size = self._draw_across(best, rng)
-        removed = self._removed[value]
-        if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
-            drawn = still_tied(removed, drawn)
-        self._picked = drawn
-        # Every row of the tie has the best key, so its scores are the best key's.
-        scored = self._scored
-        if scored[0] != best:
-            scored = self._scored = (best, self._scores_of(best))
-        return self._order[self._starts[value] + int(self._ties[value][drawn])], size, scored[1]
+    def decide(
+        self, ctx: PlacementContext, count: int, draws: Draws, on_choice: OnChoice
+    ) -> Decided:
+        """Steps 3-4 and the proposal, for each of the request's ``count`` tasks in turn.
+
+        One loop rather than a call per step: a decision here is a few dozen lines of Python,
+        and the calls and attribute reads between the steps cost as much as the steps.
+        ``on_choice(index, chosen)`` (explanations) sees each choice before it is proposed,
+        and ``chosen`` None when no candidate is left.
+        """
+        ids, uses_eni, counts, propose = ctx.state.ids, ctx.needs.uses_eni, ctx.counts, ctx.propose
+        packed, alive, ties, removed_of = self._packed, self._alive, self._ties, self._removed
+        base, bests, starts, order, rest = (
+            self._base,
+            self._best,
+            self._starts,
+            self._order,
+            self._rest,
+        )
+        own, step, unknown = self._own, self._step, self._unknown
+        placements: list[Placement] = []
+        rejected, scored = ctx.rejected(), (None, ())
+        for index in range(count):
+            candidates = counts[0]
+            if not candidates:
+                if on_choice is not None:
+                    on_choice(index, None)
+                break
+            # The counts per reason, as the context keeps them between changes.
+            rejected = ctx.rejected_now or ctx.rejected()
+            if unknown:
+                self._read_bests()
+            best = min(packed)
+            if packed.count(best) == 1:  # the usual case: one value holds the whole tie
+                value = packed.index(best)
+                size = alive[value]
+                # Only draw when there is a choice, as every way of ranking does.
+                drawn = 0 if size == 1 else draws.randrange(size)
+            else:
+                value, drawn, size = self._draw_across(best, draws)
+            removed = removed_of[value]
+            if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
+                drawn = still_tied(removed, drawn)
+            position = starts[value] + int(ties[value][drawn])
+            chosen = order[position]
+            # Every row of the tie has the best key, so its scores are the best key's.
+            if scored[0] != best:
+                scored = (best, self._scores_of(best))
+            if on_choice is not None:
+                on_choice(index, chosen)
+            bindings, dropped = propose(chosen)
+            record = (ids[chosen], bindings, uses_eni, candidates, size, scored[1], rejected)
+            placements.append(_new(Placement, record))
+            # The keys after the proposal: one more task on the chosen row's value, whose own
+            # rest key moves by ``own``.
+            base[value] += step
+            if self._moves:
+                self._move_all(chosen, dropped)
+            elif dropped or own > 0:  # the row rose out of its value's tie
+                rest[position] = NOT_A_CANDIDATE if dropped else rest.item(position) + own
+                left = alive[value] = alive[value] - 1
+                if left:
+                    insort(removed_of[value], drawn)
+                    packed[value] = base[value] + bests[value]
+                else:
+                    unknown.append(value)  # the tie ran out: scan the value again
+            elif own < 0:  # the rest key fell (binpack): the chosen row alone is its value's best
+                rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
+                bests[value] += own
+                ties[value], alive[value], removed_of[value] = [position - starts[value]], 1, []
+                packed[value] = base[value] + bests[value]
+            else:  # its rest key did not move: the tie stays
+                packed[value] += step
+        return placements, rejected
 
     def _draw_across(self, best: int, rng: Draws) -> tuple[int, int, int]:
         # The tie spans several values, taken in value order: the value the draw lands in,
@@ -119,36 +175,6 @@ class ValueTies:
                 drawn -= alive[value]
         raise AssertionError("a draw below the tie's size lands in one of its values")
 
-    def proposed(self, i: int, dropped: bool) -> None:
-        """A task was proposed on ``i`` (just selected); ``dropped``: no longer a candidate."""
-        value, position = self._codes[i], self._place[i]
-        self._base[value] += self._step  # one more task on i's value
-        if self._moves:
-            self._move_all(i, dropped)
-            return
-        own, rest = self._own, self._rest
-        if dropped:
-            rest[position] = NOT_A_CANDIDATE
-        elif own < 0:  # i's rest key fell (binpack): i alone is its value's best now
-            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
-            self._best[value] += own
-            self._ties[value], self._alive[value] = [position - self._starts[value]], 1
-            self._removed[value] = []
-            self._packed[value] = self._base[value] + self._best[value]
-            return
-        elif own:
-            rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
-        else:  # i's rest key did not move: the tie stays
-            self._packed[value] += self._step
-            return
-        # i rose out of its value's tie.
-        self._alive[value] -= 1
-        if self._alive[value]:
-            bisect.insort(self._removed[value], self._picked)
-            self._packed[value] = self._base[value] + self._best[value]
-        else:
-            self._unknown.append(value)  # the tie ran out: scan the value again
-
     def _move_all(self, i: int, dropped: bool) -> None:
         # A later spread over another attribute raised rows of every value: scan them all
         # again (rare: such chains are).
@@ -158,7 +184,7 @@ class ValueTies:
             self._rest += increments[codes.item(i)].take(self._order_rows)
         if dropped:
             self._rest[position] = NOT_A_CANDIDATE
-        self._unknown = list(self._present)
+        self._unknown[:] = self._present  # in place: decide holds the list
 
     def key(self, i: int) -> int:
         """Instance ``i``'s packed key now."""

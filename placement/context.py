@@ -88,9 +88,8 @@ class PlacementContext:
         count = proposed[i] = proposed.get(i, 0) + 1
         bindings = self._bind_ports(i) if self._dynamic_count else self._static_bindings
         # i passed every check before; only the dynamic ones can change, and only for i.
-        limit = self._limits.get(i)
-        if limit is None:
-            limit = self._limits[i] = self._limit(i)
+        # The limit is worked out at the first task on i (the state is the same all along).
+        limit = self._limits[i] = self._limit(i) if count == 1 else self._limits[i]
         if count >= limit[0]:
             self._drop(i, limit[1])
             return bindings, True
@@ -115,8 +114,8 @@ class PlacementContext:
                     return 1, code
             return 1, one_task[1]
         limit, reason = _UNLIMITED, 0
-        for column, per_task, code in self._capacities:
-            room = 1 if column is None else column.item(i) // per_task
+        for column, per_task, code in self._capacities:  # no column is None (one_task's case)
+            room = column.item(i) // per_task  # type: ignore[union-attr]
             if room < limit:  # strictly: on a tie the earlier check wins
                 limit, reason = room, code
         return limit, reason

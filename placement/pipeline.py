@@ -31,10 +31,6 @@ from placement.strategies import Strategy, build_strategies, effective_strategie
 
 __all__ = ["MAX_RUN_TASK_COUNT", "explain", "place"]
 
-# tuple.__new__ builds a named tuple without its class's Python-level __new__: the same
-# Placement, made once per task.
-_new = tuple.__new__
-
 MAX_RUN_TASK_COUNT = 10
 
 
@@ -86,49 +82,16 @@ def _decide(
     draws: Draws,
     explain: bool,
 ) -> tuple[list[Placement], list[TaskExplanation] | None, dict[str, int]]:
-    if explain:
-        return _decide_explained(ctx, checks, ranker, count, draws)
-    placements: list[Placement] = []
-    ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
-    select, propose, proposed = ranker.select, ctx.propose, ranker.proposed
-    rejected = ctx.rejected()
-    for _ in range(count):
-        candidates = counts[0]
-        if not candidates:
-            break
-        # The counts per reason, as the context keeps them between changes.
-        rejected = ctx.rejected_now or ctx.rejected()
-        # Steps 3 and 4: rank the candidates and pick one.
-        chosen, tied, scores = select(draws)
-        bindings, dropped = propose(chosen)
-        proposed(chosen, dropped)
-        record = (ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
-        placements.append(_new(Placement, record))
-    # For a complete result: the counts the last task saw (as every placement carries).
-    return placements, None, rejected
-
-
-def _decide_explained(
-    ctx: PlacementContext, checks: Sequence[Check], ranker: Ranker, count: int, draws: Draws
-) -> tuple[list[Placement], list[TaskExplanation], dict[str, int]]:
-    # The same decisions as _decide, with every instance's verdict before each one.
-    placements: list[Placement] = []
+    if not explain:
+        placements, rejected = ranker.decide(ctx, count, draws, None)
+        return placements, None, rejected
+    # The same decisions, with every instance's verdict before each one.
     explanations: list[TaskExplanation] = []
-    ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
-    rejected = ctx.rejected()
-    for index in range(count):
-        rejected, candidates = ctx.rejected(), counts[0]
-        selected = ranker.select(draws) if candidates else None
-        chosen = None if selected is None else selected[0]
+
+    def explain_choice(index: int, chosen: int | None) -> None:
         explanations.append(_explain(ctx, checks, ranker, index, chosen))
-        if selected is None:
-            break
-        chosen, tied, scores = selected
-        bindings, dropped = ctx.propose(chosen)
-        ranker.proposed(chosen, dropped)
-        placements.append(
-            Placement(ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
-        )
+
+    placements, rejected = ranker.decide(ctx, count, draws, explain_choice)
     return placements, explanations, rejected
 
 

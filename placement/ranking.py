@@ -18,22 +18,23 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from placement.by_value import NOT_A_CANDIDATE, ValueTies, still_tied
 from placement.context import PlacementContext
-from placement.results import StrategyScore
+from placement.results import Placement, StrategyScore
 from placement.strategies import Keys, Random, SpreadAttribute, Strategy
 
-__all__ = ["MAX_PACKED_BITS", "Draws", "Ranker"]
+__all__ = ["MAX_PACKED_BITS", "Decided", "Draws", "OnChoice", "Ranker"]
 
 MAX_PACKED_BITS = 52
 # Non-candidates sit above every packed key (by_value.py shares the value).
 _NOT_A_CANDIDATE = NOT_A_CANDIDATE
-# tuple.__new__ builds a named tuple without its class's Python-level __new__.
+# tuple.__new__ builds a named tuple without its class's Python-level __new__: the same
+# Placement or score, made once per task.
 _new = tuple.__new__
 
 
@@ -41,6 +42,12 @@ class Draws(Protocol):
     """Where the pick's randomness comes from: a ``random.Random`` or anything like it."""
 
     def randrange(self, stop: int) -> int: ...
+
+
+# What a chain's ``decide`` is told of each choice (explanations), and what it returns: the
+# placements and the counts per reason the last of them saw.
+OnChoice = Callable[[int, "int | None"], None] | None
+Decided = tuple[list[Placement], dict[str, int]]
 
 
 class Ranker:
@@ -143,8 +150,35 @@ class Ranker:
                 (self.combined, own, moves),
                 self.scores.of,
             )
-            self.select = self._by_value.select  # type: ignore[method-assign]
-            self.proposed = self._by_value.proposed  # type: ignore[method-assign]
+            self.decide = self._by_value.decide  # type: ignore[method-assign]
+
+    def decide(
+        self, ctx: PlacementContext, count: int, draws: Draws, on_choice: OnChoice
+    ) -> Decided:
+        """Steps 3-4 and the proposal for each of the request's ``count`` tasks in turn: the
+        placements and the counts per reason the last one saw. ``on_choice(index, chosen)``
+        (explanations) sees each choice before it is proposed, and None when no candidate is
+        left. A chain kept per value (ValueTies) has its own loop, which hides this one."""
+        ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
+        select, propose, proposed = self.select, ctx.propose, self.proposed
+        placements: list[Placement] = []
+        rejected = ctx.rejected()
+        for index in range(count):
+            candidates = counts[0]
+            if not candidates:
+                if on_choice is not None:
+                    on_choice(index, None)
+                break
+            # The counts per reason, as the context keeps them between changes.
+            rejected = ctx.rejected_now or ctx.rejected()
+            chosen, tied, scores = select(draws)
+            if on_choice is not None:
+                on_choice(index, chosen)
+            bindings, dropped = propose(chosen)
+            proposed(chosen, dropped)
+            record = (ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
+            placements.append(_new(Placement, record))
+        return placements, rejected
 
     def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
         """The chosen row, how many instances tied for it, and its scores.

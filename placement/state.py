@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterState"]
 
-_TCP, _UDP, _BOTH = ("tcp",), ("udp",), ("tcp", "udp")
+# The masks a port of each of an instance's sets can change: TCP, UDP, dynamic (both).
+_PROTOCOLS = (("tcp",), ("udp",), ("tcp", "udp"))
 # The bounds of an empty cluster: every check passes on all (none) of its instances.
 _UNBOUNDED = 1 << 62
 
@@ -216,10 +217,11 @@ class ClusterState(AttributeValues):
     def apply(self, result: PlacementResult) -> None:
         """Record the result's placements: resources, ports, ENIs and task groups."""
         needs, position, tasks = result.needs, self._position, {}
+        ports = bool(needs.port_mappings)
         for placement in result.placements:
             i = position[placement.instance_id]
             tasks[i] = tasks.get(i, 0) + 1
-            if needs.port_mappings:
+            if ports:
                 self._change_ports(i, needs, placement.port_bindings, +1)
         if tasks:
             self._change_tasks(tasks, needs)
@@ -255,81 +257,89 @@ class ClusterState(AttributeValues):
 
     def _change_tasks(self, tasks: dict[int, int], needs: TaskNeeds) -> None:
         # tasks: how many tasks of ``needs`` each row gains (a negative count releases them).
-        # The caches to keep current are looked up once for all the rows.
-        cpu, memory, uses_eni, group = needs.cpu, needs.memory, needs.uses_eni, needs.group
+        # The caches to keep current are looked up once for all the rows, and the loop does
+        # only what this request's needs and the caches built so far ask for.
+        cpu, memory, group = needs.cpu, needs.memory, needs.group
         remaining_cpu, remaining_memory = self.remaining_cpu, self.remaining_memory
-        free_enis, running, current = self.free_enis, self.running_tasks, self._current
-        group_column = self._group_columns.get(group)
-        per_value = [
-            (self._code_lists[name], counts)
-            for name, counts in self._value_counts.get(group, {}).items()
-        ]
-        stale = list(self._stale.values())
+        running, current, groups = self.running_tasks, self._current, self._groups
         cpu_floor, memory_floor = self.cpu_floor, self.memory_floor
         for i, count in tasks.items():
             # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
             left_cpu = remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
+            left_memory = remaining_memory[i] = remaining_memory.item(i) - count * memory
             if left_cpu < cpu_floor:
                 cpu_floor = left_cpu
-            left_memory = remaining_memory[i] = remaining_memory.item(i) - count * memory
             if left_memory < memory_floor:
                 memory_floor = left_memory
-            if uses_eni:
+            running[i] += count
+            tally = groups[i]
+            tally[group] = tally.get(group, 0) + count
+            current[i] = None
+        self.cpu_floor, self.memory_floor = cpu_floor, memory_floor
+        if needs.uses_eni:
+            free_enis = self.free_enis
+            for i, count in tasks.items():
                 free_enis[i] = left_enis = free_enis.item(i) - count
                 self.eni_floor = min(self.eni_floor, left_enis)
-            running[i] += count
-            tally = self._groups[i]
-            tally[group] = tally.get(group, 0) + count
-            if group_column is not None:
-                group_column[i] = group_column.item(i) + count
-            for codes, counts in per_value:
+        self._change_group_caches(tasks, group)
+
+    def _change_group_caches(self, tasks: dict[int, int], group: str) -> None:
+        # The caches that count tasks per row or per value, and the dynamic queries' rows.
+        column = self._group_columns.get(group)
+        if column is not None:
+            for i, count in tasks.items():
+                column[i] = column.item(i) + count
+        for name, counts in self._value_counts.get(group, {}).items():
+            codes = self._code_lists[name]
+            for i, count in tasks.items():
                 counts[codes[i]] += count
-            current[i] = None
-            for rows in stale:
-                rows.add(i)
-        self.cpu_floor, self.memory_floor = cpu_floor, memory_floor
+        for rows in self._stale.values():
+            rows.update(tasks)
 
     def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
+        ports = self._tcp[i], self._udp[i], self._dynamic[i]
         if needs.static_ports or needs.static_ports_udp:
-            tcp, udp = self._tcp[i], self._udp[i]
+            tcp, udp = ports[0], ports[1]
             for port in needs.static_ports:
-                self._change_port(i, tcp, _TCP, port, sign)
+                self._change_port(i, ports, 0, port, sign)
             for port in needs.static_ports_udp:
-                self._change_port(i, udp, _UDP, port, sign)
+                self._change_port(i, ports, 1, port, sign)
             self.reserved_count[i] = reserved = len(tcp) + len(udp)
-            self.reserved_ceiling = max(self.reserved_ceiling, reserved)
+            if reserved > self.reserved_ceiling:
+                self.reserved_ceiling = reserved
         if needs.dynamic_mappings:
-            # A dynamic port is taken whatever its protocol.
-            dynamic, last = self._dynamic[i], None
+            last = None
             for binding in bindings:
                 if binding.dynamic:
                     last = binding.host_port
-                    self._change_port(i, dynamic, _BOTH, last, sign)
+                    self._change_port(i, ports, 2, last, sign)
             if last is not None and sign > 0:
                 self._last_dynamic[i] = last
 
     def _change_port(
-        self, i: int, ports: set[int], protocols: tuple[str, ...], port: int, sign: int
+        self, i: int, ports: tuple[set[int], set[int], set[int]], kind: int, port: int, sign: int
     ) -> None:
-        # Add (sign > 0) or remove one port of ``ports``, one of instance i's three sets, and
-        # keep the dynamic-range count and the cached "port taken" masks in step.
-        tcp, udp, dynamic = self._tcp[i], self._udp[i], self._dynamic[i]
+        # Add (sign > 0) or remove one port of instance i's TCP, UDP or dynamic set (``kind``
+        # 0, 1, 2 of ``ports``), and keep the dynamic-range count and the cached "port taken"
+        # masks in step. A port is taken while any of the three sets holds it.
+        tcp, udp, dynamic = ports
         was_taken = port in tcp or port in udp or port in dynamic
         if sign > 0:
-            ports.add(port)
-            is_taken = True
+            ports[kind].add(port)
+            changed = not was_taken
         else:
-            ports.discard(port)
-            is_taken = port in tcp or port in udp or port in dynamic
-        if was_taken != is_taken:
+            ports[kind].discard(port)
+            changed = was_taken and not (port in tcp or port in udp or port in dynamic)
+        if changed:
             first, last = self._base[i].dynamic_port_range
             if first <= port <= last:
                 free = self.dynamic_free
-                free[i] = left = free.item(i) + (1 if was_taken else -1)
+                free[i] = left = free.item(i) - sign
                 if left < self.dynamic_floor:
                     self.dynamic_floor = left
         if port in self._masked_ports:
-            for protocol in protocols:
+            # A dynamic port is taken whatever its protocol.
+            for protocol in _PROTOCOLS[kind]:
                 mask = self._port_masks.get((protocol, port))
                 if mask is not None:
                     mask[i] = port in (tcp if protocol == "tcp" else udp) or port in dynamic
