@@ -165,6 +165,22 @@ def test_fast_reasons_agree_with_fit(
 
 @PROPERTY
 @given(instances(), task_needs(), placement_requests())
+def test_explaining_changes_no_decision(
+    cluster: list[Instance], needs: TaskNeeds, request: PlacementRequest
+) -> None:
+    """Explanations hook into the same decision loop: the same placements, failures and counts,
+    and each explanation names the instance its task was placed on (None once none is left)."""
+    fast = place(cluster, needs, request)
+    explained = place(cluster, needs, request, explain=True)
+    assert dataclasses.replace(explained, explanations=None) == fast
+    chosen = [explanation.instance_id for explanation in explained.explanations]
+    placed = [placement.instance_id for placement in fast.placements]
+    assert chosen[: len(placed)] == placed
+    assert chosen[len(placed) :] == ([] if len(placed) == request.count else [None])
+
+
+@PROPERTY
+@given(instances(), task_needs(), placement_requests())
 def test_packed_and_narrowed_ranking_agree(
     cluster: list[Instance], needs: TaskNeeds, request: PlacementRequest
 ) -> None:
