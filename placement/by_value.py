@@ -75,13 +75,18 @@ class ValueTies:
         self._order_rows, self._codes, self._scores_of = order, state.code_list(name), scores_of
         self._rest, self._step = keys.take(order), 1 << shift
         # Per value code: its first key shifted, its best rest key, its best packed key (what a
-        # decision compares), the positions in its slice of the rows tied for it, how many of
-        # those are still tied, and which were taken out (their index in the tie, sorted).
+        # decision compares), the rows tied for it (their positions in the column, less the
+        # tie's offset), how many of those are still tied, and which were taken out (their
+        # index in the tie, sorted).
         self._base = [key << shift for key in value_keys]
         values = len(value_keys)
         self._best, self._packed = [0] * values, [_NO_CANDIDATE] * values
         self._ties: list[np.ndarray | list[int]] = [[]] * values
+        self._offsets = [0] * values
         self._alive, self._removed = [0] * values, [[] for _ in range(values)]
+        # Per value, the tie a binpack proposal split its chosen row off from, less that row:
+        # (tie, offset, still tied, taken out, best), to go back to once the row leaves.
+        self._fallbacks: list[tuple | None] = [None] * values
         # Values with instances; the bests of all of them are read at the first decision.
         self._present = [v for v in range(values) if self._starts[v] < self._starts[v + 1]]
         self._unknown = list(self._present)
@@ -98,13 +103,8 @@ class ValueTies:
         """
         ids, uses_eni, counts, propose = ctx.state.ids, ctx.needs.uses_eni, ctx.counts, ctx.propose
         packed, alive, ties, removed_of = self._packed, self._alive, self._ties, self._removed
-        base, bests, starts, order, rest = (
-            self._base,
-            self._best,
-            self._starts,
-            self._order,
-            self._rest,
-        )
+        offsets, fallbacks = self._offsets, self._fallbacks
+        base, bests, order, rest = self._base, self._best, self._order, self._rest
         own, step, unknown = self._own, self._step, self._unknown
         placements: list[Placement] = []
         rejected, scored = ctx.rejected(), (None, ())
@@ -129,7 +129,7 @@ class ValueTies:
             removed = removed_of[value]
             if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
                 drawn = still_tied(removed, drawn)
-            position = starts[value] + int(ties[value][drawn])
+            position = offsets[value] + int(ties[value][drawn])
             chosen = order[position]
             # Every row of the tie has the best key, so its scores are the best key's.
             if scored[0] != best:
@@ -150,12 +150,25 @@ class ValueTies:
                 if left:
                     insort(removed_of[value], drawn)
                     packed[value] = base[value] + bests[value]
+                elif fallbacks[value] is not None:  # back to the tie the row was split from
+                    ties[value], offsets[value], alive[value], removed_of[value], bests[value] = (
+                        fallbacks[value]
+                    )
+                    fallbacks[value] = None
+                    packed[value] = base[value] + bests[value]
                 else:
                     unknown.append(value)  # the tie ran out: scan the value again
             elif own < 0:  # the rest key fell (binpack): the chosen row alone is its value's best
+                if alive[value] > 1:
+                    # No other row's key moves here, so the rest of its tie stays the next
+                    # best: kept, it saves a scan of the value once the row leaves.
+                    insort(removed, drawn)
+                    kept = (ties[value], offsets[value], alive[value] - 1, removed, bests[value])
+                    fallbacks[value] = kept
                 rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
                 bests[value] += own
-                ties[value], alive[value], removed_of[value] = [position - starts[value]], 1, []
+                ties[value], offsets[value], alive[value] = [position], 0, 1
+                removed_of[value] = []
                 packed[value] = base[value] + bests[value]
             else:  # its rest key did not move: the tie stays
                 packed[value] += step
@@ -191,26 +204,47 @@ class ValueTies:
         return self._base[self._codes[i]] + self._rest.item(self._place[i])
 
     def _read_bests(self) -> None:
-        # Each unknown value's best rest key and its tie: one reduction over every value at
-        # the first decision, else a scan of the one value whose tie ran out.
+        # Each unknown value's best rest key and its tie: at the first decision, for every
+        # value at once, else a scan of the one value whose tie ran out.
         unknown, starts, rest = self._unknown, self._starts, self._rest
         if len(unknown) > 1 and unknown == self._present:
-            # reduceat reads each slice up to the next start (or the end): every value with
-            # instances, and nothing else, lies in between.
-            bests = np.minimum.reduceat(rest, [starts[v] for v in unknown]).tolist()
-            for value, best in zip(unknown, bests, strict=True):
-                self._read_tie(value, rest[starts[value] : starts[value + 1]], best)
+            self._read_all_bests()
         else:
             for value in unknown:
                 rows = rest[starts[value] : starts[value + 1]]
-                self._read_tie(value, rows, rows.item(rows.argmin()))
+                best = rows.item(rows.argmin())
+                self._read_tie(value, rows, best, starts[value])
         unknown.clear()
 
-    def _read_tie(self, value: int, rows: np.ndarray, best: int) -> None:
-        # Value ``value``'s rows (its slice of the rest keys) and their best key.
+    def _read_all_bests(self) -> None:
+        # Every value with instances, which together cover the whole column in value order.
+        present, starts, rest = self._present, self._starts, self._rest
+        cuts = [starts[v] for v in present]
+        # reduceat reads each slice up to the next start (or the end).
+        bests = np.minimum.reduceat(rest, cuts).tolist()
+        if bests.count(bests[0]) < len(bests):  # each value's own best (binpack, say)
+            for value, best in zip(present, bests, strict=True):
+                self._read_tie(value, rest[starts[value] : starts[value + 1]], best, starts[value])
+            return
+        # One best for every value (a spread over instances, as a rule): one comparison finds
+        # every value's tie.
+        tied = (rest == bests[0]).nonzero()[0]
+        cuts.append(len(rest))
+        bounds = tied.searchsorted(cuts).tolist()
+        for k, value in enumerate(present):
+            self._set_tie(value, tied[bounds[k] : bounds[k + 1]], bests[k], 0)
+
+    def _read_tie(self, value: int, rows: np.ndarray, best: int, start: int) -> None:
+        # Value ``value``'s rows (its slice of the column, from ``start``) and their best key.
+        tie = (rows == best).nonzero()[0] if best < NOT_A_CANDIDATE else rows
+        self._set_tie(value, tie, best, start)
+
+    def _set_tie(self, value: int, tie: np.ndarray, best: int, offset: int) -> None:
+        # The rows tied for value ``value``'s best key: their positions, less ``offset``.
+        self._fallbacks[value] = None
         if best >= NOT_A_CANDIDATE:
             self._packed[value] = _NO_CANDIDATE
             return
-        tie = self._ties[value] = (rows == best).nonzero()[0]
+        self._ties[value], self._offsets[value] = tie, offset
         self._best[value], self._alive[value], self._removed[value] = best, len(tie), []
         self._packed[value] = self._base[value] + best

@@ -20,7 +20,7 @@ import numpy as np
 
 from placement.inputs import Instance, PortMapping, TaskNeeds
 from placement.resources import Check, next_dynamic_ports
-from placement.results import Failure, PortBinding, Reason
+from placement.results import Failure, Ledger, PortBinding, Reason
 from placement.state import ClusterState
 
 __all__ = ["PlacementContext"]
@@ -168,6 +168,10 @@ class PlacementContext:
                 for m, fixed in zip(needs.port_mappings, self._fixed, strict=True)
             ]
         )
+
+    def ledger(self) -> Ledger:
+        """What the proposals took from each row of the state, for ``ClusterState.apply``."""
+        return Ledger(self.state.revision, self.proposed, self._dynamic_ports)
 
     # --- Reading -----------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ def place(
     ranker = Ranker(ctx, strategies, request.count)
     placements, explanations, rejected = _decide(ctx, checks, ranker, request.count, draws, explain)
     complete = len(placements) == request.count
-    return PlacementResult(
+    result = PlacementResult(
         needs=needs,
         request=request,
         strategies=effective_strategies(request),
@@ -72,6 +72,9 @@ def place(
         rejected=rejected if complete else ctx.rejected(),
         explanations=None if explanations is None else tuple(explanations),
     )
+    # Not an argument of the frozen result (see PlacementResult.ledger): set once, here.
+    object.__setattr__(result, "ledger", ctx.ledger())
+    return result
 
 
 def _decide(

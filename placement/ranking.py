@@ -308,6 +308,9 @@ class _Scores:
     def __init__(self, labels: tuple[str, ...], ends_random: bool, unpack: tuple) -> None:
         self.labels, self.ends_random, self.unpack = labels, ends_random, unpack
         self._known = _scores_for((labels, ends_random, unpack))
+        # What ``of`` reads for each key of the chain, and the score a random end adds.
+        self._parts = tuple(zip(labels, unpack, strict=False))  # random has no key part
+        self._last = (_new(StrategyScore, (labels[-1], None)),) if ends_random else ()
 
     def of(self, key: int) -> tuple[StrategyScore, ...]:
         """Each strategy's score, labelled, for a packed key."""
@@ -315,7 +318,12 @@ class _Scores:
         if scores is None:
             if len(self._known) >= _MAX_SCORES:
                 self._known.clear()
-            scores = self._known[key] = self.labelled(self.keys_of(key))
+            # labelled(keys_of(key)), in one pass: a binpack key is new at most decisions.
+            found = [
+                _new(StrategyScore, (label, ((key >> shift) & mask) + offset))
+                for label, (shift, mask, offset) in self._parts
+            ]
+            scores = self._known[key] = (*found, *self._last)
         return scores
 
     def keys_of(self, key: int) -> tuple[int | None, ...]:

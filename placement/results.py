@@ -7,7 +7,7 @@ host ports, ENI) and everything the dashboard needs to say why (scores, seed, re
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -16,6 +16,7 @@ from placement.inputs import PlacementRequest, PlacementStrategy, TaskNeeds
 __all__ = [
     "Failure",
     "InstanceVerdict",
+    "Ledger",
     "Placement",
     "PlacementResult",
     "PortBinding",
@@ -129,6 +130,18 @@ class Placement(NamedTuple):
     rejected: Mapping[str, int]
 
 
+class Ledger(NamedTuple):
+    """What a result's placements took from the state they were decided on, row by row.
+
+    ``ClusterState.apply`` records a result from it, without finding the rows again or asking
+    whether each dynamic port is free, while the state is still at ``revision``.
+    """
+
+    revision: object
+    tasks: Mapping[int, int]  # tasks placed per row, rows in the order first chosen
+    dynamic_ports: Mapping[int, list[int]]  # the dynamic host ports bound per row, in order
+
+
 class Failure(NamedTuple):
     """An entry of RunTask's ``failures``: a rejected instance and ECS's reason."""
 
@@ -169,6 +182,9 @@ class PlacementResult:
     failures: tuple[Failure, ...]
     rejected: Mapping[str, int]
     explanations: tuple[TaskExplanation, ...] | None = None
+    # Set by ``place`` alone, and not an argument: a result made or changed any other way
+    # (dataclasses.replace included) has none, and apply then reads its placements.
+    ledger: Ledger | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def unplaced(self) -> int:

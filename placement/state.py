@@ -21,7 +21,7 @@ import numpy as np
 from placement.attribute_values import AttributeValues
 from placement.inputs import Instance, TaskNeeds
 from placement.resources import dynamic_ports_free, missing_attributes
-from placement.results import PlacementResult, PortBinding, Reason
+from placement.results import Ledger, PlacementResult, PortBinding, Reason
 
 if TYPE_CHECKING:
     from placement.query import Query
@@ -65,6 +65,9 @@ class ClusterState(AttributeValues):
             (len(t) + len(u) for t, u in zip(self._tcp, self._udp, strict=True)), np.int64
         )
         self._groups = [dict(inst.task_groups) for inst in base]
+        # Renewed by every change: a result decided on the state as it is now carries it in
+        # its ledger, and apply then takes the rows and ports from there.
+        self.revision = object()
         self._refresh_availability()
         self._refresh_bounds()
         self._clear_caches()
@@ -216,13 +219,37 @@ class ClusterState(AttributeValues):
 
     def apply(self, result: PlacementResult) -> None:
         """Record the result's placements: resources, ports, ENIs and task groups."""
+        ledger = result.ledger
+        if ledger is not None and ledger.revision is self.revision:
+            self._apply_ledger(result.needs, ledger)
+        else:  # made on another state, or since changed: read the placements themselves
+            self._apply_placements(result)
+        self.revision = object()
+
+    def _apply_placements(self, result: PlacementResult) -> None:
         needs, position, tasks = result.needs, self._position, {}
-        ports = bool(needs.port_mappings)
+        static = bool(needs.static_ports or needs.static_ports_udp)
+        dynamic = bool(needs.dynamic_mappings)
         for placement in result.placements:
             i = position[placement.instance_id]
             tasks[i] = tasks.get(i, 0) + 1
-            if ports:
-                self._change_ports(i, needs, placement.port_bindings, +1)
+            if static:
+                self._change_static_ports(i, needs, +1)
+            if dynamic:
+                self._change_dynamic_ports(i, placement.port_bindings, +1)
+        if tasks:
+            self._change_tasks(tasks, needs)
+
+    def _apply_ledger(self, needs: TaskNeeds, ledger: Ledger) -> None:
+        # The same changes as _apply_placements, from the rows the decision used. It bound
+        # each dynamic port only if the port was in the row's range and in none of its sets,
+        # and the state has not changed since: each one is newly taken.
+        tasks = ledger.tasks
+        if needs.static_ports or needs.static_ports_udp:
+            for i in tasks:
+                self._change_static_ports(i, needs, +1)
+        for i, ports in ledger.dynamic_ports.items():
+            self._take_free_dynamic_ports(i, ports)
         if tasks:
             self._change_tasks(tasks, needs)
 
@@ -231,9 +258,12 @@ class ClusterState(AttributeValues):
     ) -> None:
         """Give back what one stopped task of ``needs`` held on ``instance_id``."""
         i = self._position[instance_id]
-        if needs.port_mappings:
-            self._change_ports(i, needs, tuple(port_bindings), -1)
+        if needs.static_ports or needs.static_ports_udp:
+            self._change_static_ports(i, needs, -1)
+        if needs.dynamic_mappings:
+            self._change_dynamic_ports(i, tuple(port_bindings), -1)
         self._change_tasks({i: -1}, needs)
+        self.revision = object()
 
     def update_instance(self, instance: Instance) -> None:
         """Replace one instance wholesale (drained, attributes changed, agent lost, ...)."""
@@ -251,6 +281,7 @@ class ClusterState(AttributeValues):
             instance.last_dynamic_port,
         )
         self._groups[i] = replacement._groups[0]
+        self.revision = object()
         self._refresh_availability()
         self._refresh_bounds()
         self._clear_caches()
@@ -296,25 +327,40 @@ class ClusterState(AttributeValues):
         for rows in self._stale.values():
             rows.update(tasks)
 
-    def _change_ports(self, i: int, needs: TaskNeeds, bindings: tuple, sign: int) -> None:
+    def _change_static_ports(self, i: int, needs: TaskNeeds, sign: int) -> None:
         ports = self._tcp[i], self._udp[i], self._dynamic[i]
-        if needs.static_ports or needs.static_ports_udp:
-            tcp, udp = ports[0], ports[1]
-            for port in needs.static_ports:
-                self._change_port(i, ports, 0, port, sign)
-            for port in needs.static_ports_udp:
-                self._change_port(i, ports, 1, port, sign)
-            self.reserved_count[i] = reserved = len(tcp) + len(udp)
-            if reserved > self.reserved_ceiling:
-                self.reserved_ceiling = reserved
-        if needs.dynamic_mappings:
-            last = None
-            for binding in bindings:
-                if binding.dynamic:
-                    last = binding.host_port
-                    self._change_port(i, ports, 2, last, sign)
-            if last is not None and sign > 0:
-                self._last_dynamic[i] = last
+        for port in needs.static_ports:
+            self._change_port(i, ports, 0, port, sign)
+        for port in needs.static_ports_udp:
+            self._change_port(i, ports, 1, port, sign)
+        self.reserved_count[i] = reserved = len(ports[0]) + len(ports[1])
+        if reserved > self.reserved_ceiling:
+            self.reserved_ceiling = reserved
+
+    def _change_dynamic_ports(self, i: int, bindings: tuple, sign: int) -> None:
+        ports, last = (self._tcp[i], self._udp[i], self._dynamic[i]), None
+        for binding in bindings:
+            if binding.dynamic:
+                last = binding.host_port
+                self._change_port(i, ports, 2, last, sign)
+        if last is not None and sign > 0:
+            self._last_dynamic[i] = last
+
+    def _take_free_dynamic_ports(self, i: int, ports: list[int]) -> None:
+        # _change_dynamic_ports for ports known to be in the range and free (the ledger's).
+        self._dynamic[i].update(ports)
+        self._last_dynamic[i] = ports[-1]
+        free = self.dynamic_free
+        free[i] = left = free.item(i) - len(ports)
+        if left < self.dynamic_floor:
+            self.dynamic_floor = left
+        masked = self._masked_ports
+        if masked and not masked.isdisjoint(ports):
+            for port in ports:
+                for protocol in _PROTOCOLS[2]:
+                    mask = self._port_masks.get((protocol, port))
+                    if mask is not None:
+                        mask[i] = True  # a dynamic port is taken whatever its protocol
 
     def _change_port(
         self, i: int, ports: tuple[set[int], set[int], set[int]], kind: int, port: int, sign: int

@@ -1,0 +1,116 @@
+"""A result's ledger: apply records it without reading the placements, to the same state."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from placement import ClusterState, Instance, PlacementRequest, PortMapping, TaskNeeds, place
+from tests.placement.conftest import make
+from tests.strategies import instances, placement_requests, task_needs
+
+PROPERTY = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+
+
+def everything(state: ClusterState) -> tuple:
+    """What apply can change: the instances as read back, the columns, bounds and caches."""
+    columns = ("remaining_cpu", "remaining_memory", "free_enis", "dynamic_free", "reserved_count")
+    bounds = ("cpu_floor", "memory_floor", "eni_floor", "dynamic_floor", "reserved_ceiling")
+    return (
+        state.instances,
+        [getattr(state, name).tolist() for name in columns],
+        state.running_tasks,
+        [getattr(state, name) for name in bounds],
+        {key: mask.tolist() for key, mask in state._port_masks.items()},
+        {group: column.tolist() for group, column in state._group_columns.items()},
+        state._value_counts,
+    )
+
+
+def without_ledger(result):
+    """The same result as apply sees one made anywhere but ``place``."""
+    plain = dataclasses.replace(result)
+    assert plain.ledger is None
+    return plain
+
+
+@PROPERTY
+@given(
+    instances(max_size=6),
+    st.lists(st.tuples(task_needs(), placement_requests(), st.booleans()), max_size=6),
+)
+def test_the_ledger_changes_the_state_as_the_placements_do(
+    cluster: list[Instance], steps: list[tuple[TaskNeeds, PlacementRequest, bool]]
+) -> None:
+    """Applying a result by its ledger or by its placements leaves the same state: instances,
+    columns, bounds and every cache; and the next request places the same on both."""
+    by_ledger, by_placements = ClusterState(cluster), ClusterState(cluster)
+    for needs, request, release_first in steps:
+        result = place(by_ledger, needs, request)
+        assert place(by_placements, needs, request) == result
+        assert result.ledger is not None
+        assert result.ledger.revision is by_ledger.revision
+        by_ledger.apply(result)
+        by_placements.apply(without_ledger(result))
+        assert everything(by_ledger) == everything(by_placements)
+        if release_first and result.placements:
+            first = result.placements[0]
+            for state in (by_ledger, by_placements):
+                state.release(first.instance_id, needs, first.port_bindings)
+
+
+def test_a_result_decided_before_a_change_is_read_from_its_placements() -> None:
+    """Two results decided on the same state, then both applied: the second one's ports were
+    free when it was decided, not any more; apply reads its placements and counts each port
+    once, as it would for a result made anywhere."""
+    needs = TaskNeeds(cpu=1, memory=1, port_mappings=(PortMapping("app", 8080, 0),), group="g")
+    state, reference = ClusterState([make("a")]), ClusterState([make("a")])
+    first, second = place(state, needs, PlacementRequest()), place(state, needs, PlacementRequest())
+    assert first.placements[0].port_bindings == second.placements[0].port_bindings
+    place(reference, needs, PlacementRequest())  # the same caches as ``state`` built
+    for result in (first, second):
+        state.apply(result)
+        reference.apply(without_ledger(result))
+    assert everything(state) == everything(reference)
+    assert state.instance(0).dynamic_ports_in_use == {32768}
+    assert state.instance(0).running_tasks_count == 2
+
+
+def test_every_change_renews_the_revision() -> None:
+    """apply, release and update_instance each leave the state at a new revision."""
+    needs = TaskNeeds(cpu=1, memory=1, group="g")
+    state = ClusterState([make("a")])
+    seen = [state.revision]
+    result = place(state, needs, PlacementRequest())
+    state.apply(result)
+    seen.append(state.revision)
+    state.release("a", needs)
+    seen.append(state.revision)
+    state.update_instance(make("a", remaining_cpu=1))
+    seen.append(state.revision)
+    assert all(before is not after for before, after in itertools.pairwise(seen))
+
+
+def test_a_dynamic_port_from_the_ledger_is_taken_for_both_protocols() -> None:
+    """Where a static port's mask is cached, a dynamic port bound to that number marks it
+    taken for TCP and UDP alike: the next static request on it finds no room."""
+    dynamic = TaskNeeds(cpu=1, memory=1, port_mappings=(PortMapping("app", 8080, 0),))
+    static = {
+        protocol: TaskNeeds(
+            cpu=1, memory=1, port_mappings=(PortMapping("app", 8080, 32768, protocol),)
+        )
+        for protocol in ("tcp", "udp")
+    }
+    state, reference = ClusterState([make("a")]), ClusterState([make("a")])
+    for needs in static.values():  # the masks of port 32768, cached while it is free
+        assert place(state, needs, PlacementRequest()).placements
+        place(reference, needs, PlacementRequest())
+    result = place(state, dynamic, PlacementRequest())
+    state.apply(result)
+    reference.apply(without_ledger(result))
+    assert everything(state) == everything(reference)
+    for needs in static.values():
+        assert place(state, needs, PlacementRequest()).failures[0].reason == "RESOURCE:PORTS"
