@@ -29,7 +29,7 @@ class AttributeValues:
         # count at a time, and a request reads the handful of values at once).
         self._value_counts: dict[str, dict[str, list[int]]] = {}
         self._code_lists: dict[str, list[int]] = {}
-        self._value_orders: dict[str, tuple[np.ndarray, list[int], list[int], list[int]]] = {}
+        self._value_orders: dict[str, tuple] = {}
 
     def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
         """Each instance's value of attribute ``name`` as an index into the returned values.
@@ -77,11 +77,14 @@ class AttributeValues:
             self._code_lists.setdefault(name, codes.tolist())
         return counts
 
-    def value_order(self, name: str) -> tuple[np.ndarray, list[int], list[int], list[int]]:
+    def value_order(
+        self, name: str
+    ) -> tuple[np.ndarray, list[int], list[int], list[int], list[int]]:
         """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
 
         Returns the order (an array, and the same as a list), where each value's rows start in
-        it (one more entry: the end) and each row's place in it (read-only).
+        it (one more entry: the end), each row's place in it, and the values that have rows
+        (all read-only).
         """
         cached = self._value_orders.get(name)
         if cached is None:
@@ -94,7 +97,8 @@ class AttributeValues:
             place = [0] * len(order)
             for k, row in enumerate(order.tolist()):
                 place[row] = k
-            cached = self._value_orders[name] = (order, order.tolist(), starts, place)
+            present = [value for value, size in enumerate(sizes) if size]
+            cached = self._value_orders[name] = (order, order.tolist(), starts, place, present)
         return cached
 
     def code_list(self, name: str) -> list[int]:

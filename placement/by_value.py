@@ -71,7 +71,7 @@ class ValueTies:
         row's, and for each later spread over an attribute, each row's value code and what a
         proposal on a value adds to its rows. ``scores_of``: the scores of a packed key."""
         (value_keys, shift), (keys, self._own, self._moves) = first, rest
-        order, self._order, self._starts, self._place = state.value_order(name)
+        order, self._order, self._starts, self._place, present = state.value_order(name)
         self._order_rows, self._codes, self._scores_of = order, state.code_list(name), scores_of
         self._rest, self._step = keys.take(order), 1 << shift
         # Per value code: its first key shifted, its best rest key, its best packed key (what a
@@ -87,9 +87,9 @@ class ValueTies:
         # Per value, the tie a binpack proposal split its chosen row off from, less that row:
         # (tie, offset, still tied, taken out, best), to go back to once the row leaves.
         self._fallbacks: list[tuple | None] = [None] * values
-        # Values with instances; the bests of all of them are read at the first decision.
-        self._present = [v for v in range(values) if self._starts[v] < self._starts[v + 1]]
-        self._unknown = list(self._present)
+        # Values with instances (read-only); the bests of all of them are read at the first
+        # decision.
+        self._present, self._unknown = present, list(present)
 
     def decide(
         self, ctx: PlacementContext, count: int, draws: Draws, on_choice: OnChoice
@@ -124,8 +124,12 @@ class ValueTies:
                 size = alive[value]
                 # Only draw when there is a choice, as every way of ranking does.
                 drawn = 0 if size == 1 else draws.randrange(size)
-            else:
-                value, drawn, size = self._draw_across(best, draws)
+            else:  # the tie spans values, taken in value order: the draw's value, its place
+                size = sum(compress(alive, map(best.__eq__, packed)))  # builtins: no loop
+                drawn, value = draws.randrange(size), packed.index(best)
+                while drawn >= alive[value]:
+                    drawn -= alive[value]
+                    value = packed.index(best, value + 1)
             removed = removed_of[value]
             if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
                 drawn = still_tied(removed, drawn)
@@ -173,20 +177,6 @@ class ValueTies:
             else:  # its rest key did not move: the tie stays
                 packed[value] += step
         return placements, rejected
-
-    def _draw_across(self, best: int, rng: Draws) -> tuple[int, int, int]:
-        # The tie spans several values, taken in value order: the value the draw lands in,
-        # the draw's place in that value's tie, and the size of the whole tie. The size is
-        # summed by builtins (no Python-level loop), and the walk stops at the draw's value.
-        alive, packed = self._alive, self._packed
-        size = sum(compress(alive, map(best.__eq__, packed)))
-        drawn = rng.randrange(size)
-        for value, key in enumerate(packed):
-            if key == best:
-                if drawn < alive[value]:
-                    return value, drawn, size
-                drawn -= alive[value]
-        raise AssertionError("a draw below the tie's size lands in one of its values")
 
     def _move_all(self, i: int, dropped: bool) -> None:
         # A later spread over another attribute raised rows of every value: scan them all

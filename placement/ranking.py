@@ -139,7 +139,7 @@ class Ranker:
         self._own = own
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
-        self.scores = _Scores(self.labels, self.ends_random, tuple(self._unpack))
+        self.scores = _scores_for((self.labels, self.ends_random, tuple(self._unpack)))
         if split:
             first = started[0]
             moves = [(codes, increments) for _, codes, increments in self._spreads]
@@ -307,7 +307,7 @@ class _Scores:
 
     def __init__(self, labels: tuple[str, ...], ends_random: bool, unpack: tuple) -> None:
         self.labels, self.ends_random, self.unpack = labels, ends_random, unpack
-        self._known = _scores_for((labels, ends_random, unpack))
+        self._known: dict[int, tuple[StrategyScore, ...]] = {}
         # What ``of`` reads for each key of the chain, and the score a random end adds.
         self._parts = tuple(zip(labels, unpack, strict=False))  # random has no key part
         self._last = (_new(StrategyScore, (labels[-1], None)),) if ends_random else ()
@@ -336,18 +336,18 @@ class _Scores:
         return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
 
 
-# Scores per packed key, per layout of the keys (labels, and each score's bits): requests that
-# pack their keys alike share them, and the same few keys recur from request to request.
-_SCORES: dict[tuple, dict[int, tuple[StrategyScore, ...]]] = {}
+# The scores per layout of the keys (labels, and each score's bits): requests that pack their
+# keys alike share them, and the same few keys recur from request to request.
+_SCORES: dict[tuple, _Scores] = {}
 _MAX_LAYOUTS, _MAX_SCORES = 64, 4096
 
 
-def _scores_for(layout: tuple) -> dict[int, tuple[StrategyScore, ...]]:
+def _scores_for(layout: tuple) -> _Scores:
     scores = _SCORES.get(layout)
     if scores is None:
         if len(_SCORES) >= _MAX_LAYOUTS:
             _SCORES.clear()
-        scores = _SCORES[layout] = {}
+        scores = _SCORES[layout] = _Scores(*layout)
     return scores
 
 
