@@ -84,6 +84,9 @@ class Ranker:
         # of the row picked last.
         self._tied: np.ndarray | list[int] | None = None
         self._removed: list[int] = []
+        # The tie a binpack proposal split the chosen row off from, less that row (best, tie,
+        # taken out), to go back to once the row leaves; None: scan again then.
+        self._fallback: tuple[int, np.ndarray | list[int], list[int]] | None = None
         self._best = self._picked = 0
         if not packed:  # the slow path's own methods hide the packed ones
             self.select = self._select_narrowed  # type: ignore[method-assign]
@@ -194,7 +197,7 @@ class Ranker:
                 self._best = best = combined.item(combined.argmin())
                 # ndarray.nonzero, not np.flatnonzero: the wrapper costs more than the scan.
                 tied = self._tied = (combined == best).nonzero()[0]
-            self._removed = []
+            self._removed, self._fallback = [], None
         removed = self._removed
         size = len(tied) - len(removed)
         # Only draw when there is a choice, so both ways of ranking consume the same draws.
@@ -254,20 +257,29 @@ class Ranker:
         # one key, i's (binpack): either i alone is the new best, or the best is unchanged and
         # the tie loses i.
         if own < 0 and not dropped and self._tied is not None:
+            if len(self._tied) - len(self._removed) > 1:
+                # No other row's key moves here, so the rest of the tie stays the next best:
+                # kept, it saves a scan once the row leaves.
+                bisect.insort(self._removed, self._picked)
+                self._fallback = (self._best, self._tied, self._removed)
             self._best, self._tied, self._removed = self._best + own, [i], []
         else:
             self._leave_tie()
 
     def _leave_tie(self) -> None:
         # The row picked last leaves the tie, noted by its position (cheaper than a copy of the
-        # tie without it); a tie that loses its last row is scanned again.
+        # tie without it); a tie that loses its last row falls back to the tie it was split
+        # from, if kept, else is scanned again.
         tied = self._tied
         if tied is None:
             return
-        if len(tied) - len(self._removed) == 1:
-            self._tied = None
-        else:
+        if len(tied) - len(self._removed) > 1:
             bisect.insort(self._removed, self._picked)
+        elif self._fallback is not None:  # back to the tie the row was split from
+            self._best, self._tied, self._removed = self._fallback
+            self._fallback = None
+        else:
+            self._tied = None
 
     def _proposed_moving(self, i: int, dropped: bool) -> None:
         # proposed() for a chain with a spread over an attribute after its first strategy.
