@@ -11,6 +11,10 @@ import numpy as np
 
 __all__ = ["AttributeValues"]
 
+# What ``value_order`` returns: the order as an array and as a list, each value's start in it,
+# each row's place in it, and the values that have rows.
+ValueOrder = tuple[np.ndarray, list[int], list[int], list[int], list[int]]
+
 
 class AttributeValues:
     """The per-attribute caches of ``ClusterState`` (a base class: it reads the state's rows)."""
@@ -29,7 +33,7 @@ class AttributeValues:
         # count at a time, and a request reads the handful of values at once).
         self._value_counts: dict[str, dict[str, list[int]]] = {}
         self._code_lists: dict[str, list[int]] = {}
-        self._value_orders: dict[str, tuple] = {}
+        self._value_orders: dict[str, ValueOrder] = {}
 
     def attribute_codes(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
         """Each instance's value of attribute ``name`` as an index into the returned values.
@@ -77,9 +81,7 @@ class AttributeValues:
             self._code_lists.setdefault(name, codes.tolist())
         return counts
 
-    def value_order(
-        self, name: str
-    ) -> tuple[np.ndarray, list[int], list[int], list[int], list[int]]:
+    def value_order(self, name: str) -> ValueOrder:
         """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
 
         Returns the order (an array, and the same as a list), where each value's rows start in

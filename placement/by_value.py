@@ -226,8 +226,10 @@ class ValueTies:
 
     def _read_tie(self, value: int, rows: np.ndarray, best: int, start: int) -> None:
         # Value ``value``'s rows (its slice of the column, from ``start``) and their best key.
-        tie = (rows == best).nonzero()[0] if best < NOT_A_CANDIDATE else rows
-        self._set_tie(value, tie, best, start)
+        if best >= NOT_A_CANDIDATE:  # no candidate: no tie to find
+            self._set_tie(value, rows[:0], best, start)
+            return
+        self._set_tie(value, (rows == best).nonzero()[0], best, start)
 
     def _set_tie(self, value: int, tie: np.ndarray, best: int, offset: int) -> None:
         # The rows tied for value ``value``'s best key: their positions, less ``offset``.
