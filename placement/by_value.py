@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 from bisect import insort
 from collections.abc import Callable
-from itertools import compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +36,10 @@ __all__ = ["NOT_A_CANDIDATE", "ValueTies", "still_tied"]
 NOT_A_CANDIDATE = 1 << 62
 # A value without candidates ranks above every packed key.
 _NO_CANDIDATE = 1 << 63
+# The tie of a row alone, at its value's offset: the same array for every such tie (read-only).
+_ALONE = np.zeros(1, np.intp)
+_ALONE.flags.writeable = False
+_NONE_TIED = _ALONE[:0]
 # tuple.__new__ builds a named tuple without its class's Python-level __new__.
 _new = tuple.__new__
 
@@ -74,6 +77,9 @@ class ValueTies:
         order, self._order, self._starts, self._place, present = state.value_order(name)
         self._order_rows, self._codes, self._scores_of = order, state.code_list(name), scores_of
         self._rest, self._step = keys.take(order), 1 << shift
+        # The decision loop moves one row at a time: through a memoryview (state.py's
+        # _make_row_views says why). _move_all changes the column in place, as the view needs.
+        self._rest_rows = memoryview(self._rest)
         # Per value code: its first key shifted, its best rest key, its best packed key (what a
         # decision compares), the rows tied for it (their positions in the column, less the
         # tie's offset), how many of those are still tied, and which were taken out (their
@@ -81,7 +87,7 @@ class ValueTies:
         self._base = [key << shift for key in value_keys]
         values = len(value_keys)
         self._best, self._packed = [0] * values, [_NO_CANDIDATE] * values
-        self._ties: list[np.ndarray | list[int]] = [[]] * values
+        self._ties: list[np.ndarray] = [_NONE_TIED] * values
         self._offsets = [0] * values
         self._alive, self._removed = [0] * values, [[] for _ in range(values)]
         # Per value, the tie a binpack proposal split its chosen row off from, less that row:
@@ -104,7 +110,7 @@ class ValueTies:
         ids, uses_eni, counts, propose = ctx.state.ids, ctx.needs.uses_eni, ctx.counts, ctx.propose
         packed, alive, ties, removed_of = self._packed, self._alive, self._ties, self._removed
         offsets, fallbacks = self._offsets, self._fallbacks
-        base, bests, order, rest = self._base, self._best, self._order, self._rest
+        base, bests, order, rest = self._base, self._best, self._order, self._rest_rows
         own, step, unknown = self._own, self._step, self._unknown
         placements: list[Placement] = []
         rejected, scored = ctx.rejected(), (None, ())
@@ -125,7 +131,10 @@ class ValueTies:
                 # Only draw when there is a choice, as every way of ranking does.
                 drawn = 0 if size == 1 else draws.randrange(size)
             else:  # the tie spans values, taken in value order: the draw's value, its place
-                size = sum(compress(alive, map(best.__eq__, packed)))  # builtins: no loop
+                size = 0
+                for tied_value, key in enumerate(packed):  # a handful of values
+                    if key == best:
+                        size += alive[tied_value]
                 drawn, value = draws.randrange(size), packed.index(best)
                 while drawn >= alive[value]:
                     drawn -= alive[value]
@@ -133,7 +142,7 @@ class ValueTies:
             removed = removed_of[value]
             if removed:  # the drawn-th row still tied: skip the rows taken out of the tie
                 drawn = still_tied(removed, drawn)
-            position = offsets[value] + int(ties[value][drawn])
+            position = offsets[value] + ties[value].item(drawn)
             chosen = order[position]
             # Every row of the tie has the best key, so its scores are the best key's.
             if scored[0] != best:
@@ -149,7 +158,7 @@ class ValueTies:
             if self._moves:
                 self._move_all(chosen, dropped)
             elif dropped or own > 0:  # the row rose out of its value's tie
-                rest[position] = NOT_A_CANDIDATE if dropped else rest.item(position) + own
+                rest[position] = NOT_A_CANDIDATE if dropped else rest[position] + own
                 left = alive[value] = alive[value] - 1
                 if left:
                     insort(removed_of[value], drawn)
@@ -169,9 +178,9 @@ class ValueTies:
                     insort(removed, drawn)
                     kept = (ties[value], offsets[value], alive[value] - 1, removed, bests[value])
                     fallbacks[value] = kept
-                rest[position] = rest.item(position) + own  # Python ints: no NumPy scalar
+                rest[position] += own
                 bests[value] += own
-                ties[value], offsets[value], alive[value] = [position], 0, 1
+                ties[value], offsets[value], alive[value] = _ALONE, position, 1
                 removed_of[value] = []
                 packed[value] = base[value] + bests[value]
             else:  # its rest key did not move: the tie stays
@@ -208,21 +217,19 @@ class ValueTies:
 
     def _read_all_bests(self) -> None:
         # Every value with instances, which together cover the whole column in value order.
+        # One comparison with the column's best key finds the tie of every value that holds
+        # it (all of them, for a spread over instances as a rule); any other value is read
+        # on its own (binpack, say).
         present, starts, rest = self._present, self._starts, self._rest
-        cuts = [starts[v] for v in present]
-        # reduceat reads each slice up to the next start (or the end).
-        bests = np.minimum.reduceat(rest, cuts).tolist()
-        if bests.count(bests[0]) < len(bests):  # each value's own best (binpack, say)
-            for value, best in zip(present, bests, strict=True):
-                self._read_tie(value, rest[starts[value] : starts[value + 1]], best, starts[value])
-            return
-        # One best for every value (a spread over instances, as a rule): one comparison finds
-        # every value's tie.
-        tied = (rest == bests[0]).nonzero()[0]
-        cuts.append(len(rest))
-        bounds = tied.searchsorted(cuts).tolist()
+        best = rest.item(rest.argmin())
+        tied = (rest == best).nonzero()[0]
+        bounds = tied.searchsorted([*(starts[v] for v in present), len(rest)]).tolist()
         for k, value in enumerate(present):
-            self._set_tie(value, tied[bounds[k] : bounds[k + 1]], bests[k], 0)
+            if bounds[k] < bounds[k + 1]:
+                self._set_tie(value, tied[bounds[k] : bounds[k + 1]], best, 0)
+            else:
+                rows = rest[starts[value] : starts[value + 1]]
+                self._read_tie(value, rows, rows.item(rows.argmin()), starts[value])
 
     def _read_tie(self, value: int, rows: np.ndarray, best: int, start: int) -> None:
         # Value ``value``'s rows (its slice of the column, from ``start``) and their best key.

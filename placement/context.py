@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from placement.inputs import Instance, PortMapping, TaskNeeds
-from placement.resources import Check, next_dynamic_ports
+from placement.resources import Capacity, Check, next_dynamic_ports
 from placement.results import Failure, Ledger, PortBinding, Reason
 from placement.state import ClusterState
 
@@ -109,13 +109,13 @@ class PlacementContext:
         if one_task is not None:
             # A check lets every instance take one task of the request at most: the reason is
             # the first check before it that one task already fills (room 1), else its own.
-            for column, two_tasks, code in one_task[0]:
-                if column.item(i) < two_tasks:
+            for rows, two_tasks, code in one_task[0]:
+                if rows[i] < two_tasks:
                     return 1, code
             return 1, one_task[1]
         limit, reason = _UNLIMITED, 0
-        for column, per_task, code in self._capacities:  # no column is None (one_task's case)
-            room = column.item(i) // per_task  # type: ignore[union-attr]
+        for rows, per_task, code in self._capacities:  # none is None (one_task's case)
+            room = rows[i] // per_task  # type: ignore[index]
             if room < limit:  # strictly: on a tie the earlier check wins
                 limit, reason = room, code
         return limit, reason
@@ -266,12 +266,12 @@ def _shape(ctx: PlacementContext, checks: Sequence[Check]) -> tuple:
 
 
 def _one_task(
-    capacities: list[tuple[np.ndarray | None, int, int]],
-) -> tuple[list[tuple[np.ndarray, int, int]], int] | None:
-    """When a capacity lets an instance take one task at most (a column of None): the
-    capacities before it as (column, what two tasks take, reason), and its reason."""
-    for k, (column, _, code) in enumerate(capacities):
-        if column is None:
+    capacities: list[Capacity],
+) -> tuple[list[tuple[memoryview, int, int]], int] | None:
+    """When a capacity lets an instance take one task at most (rows of None): the
+    capacities before it as (rows, what two tasks take, reason), and its reason."""
+    for k, (rows, _, code) in enumerate(capacities):
+        if rows is None:
             before = [(col, 2 * per_task, reason) for col, per_task, reason in capacities[:k]]
             return before, code  # type: ignore[return-value]
     return None
@@ -279,15 +279,15 @@ def _one_task(
 
 def _per_proposal(
     ctx: PlacementContext, checks: Sequence[Check]
-) -> tuple[list[tuple[np.ndarray | None, int, int]], list[Check]]:
+) -> tuple[list[Capacity], list[Check]]:
     """What a proposal can use up, and the checks to evaluate again after each proposal.
 
-    Capacities are (column, what one task takes of it, reason), in precedence order; a column
-    of None means one task of the request is all the instance takes (static host ports, or
+    Capacities are (rows, what one task takes of them, reason), in precedence order; rows
+    of None mean one task of the request is all the instance takes (static host ports, or
     distinctInstance). memberOf queries that read runningTasksCount or task:group are asked
     again; distinctInstance then follows them, to keep the precedence order.
     """
-    capacities: list[tuple[np.ndarray | None, int, int]] = []
+    capacities: list[Capacity] = []
     rechecks: list[Check] = []
     for check in checks:
         if not check.dynamic:

@@ -137,6 +137,8 @@ class Ranker:
             )
             self.columns = [self.combined] * len(started)
             self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
+            # Proposals move one row at a time (state.py's _make_row_views says why).
+            self._rows = memoryview(self.combined)
         # What a proposal adds to the chosen row's packed key (its steps, summed); unpacked
         # columns keep one step each in _steps.
         self._own = own
@@ -242,15 +244,15 @@ class Ranker:
         """Update the keys after a task was proposed on ``i``; ``dropped``: no longer a candidate."""
         # Only i's own key moves here (a chain with a spread over an attribute uses
         # _proposed_moving, or ValueTies when it starts with one).
-        combined, own = self.combined, self._own
-        if combined is None:  # no keys: only a dropped row leaves the tie (the candidates)
+        own = self._own
+        if self.combined is None:  # no keys: only a dropped row leaves the tie (the candidates)
             if dropped:
                 self._leave_tie()
             return
         if dropped:
-            combined[i] = _NOT_A_CANDIDATE  # above every candidate
+            self._rows[i] = _NOT_A_CANDIDATE  # above every candidate
         elif own:
-            combined[i] = combined.item(i) + own
+            self._rows[i] += own
         else:
             return  # i's key did not move: the tie stays
         # i was picked from the tie, so its key was the best one. A proposal lowers at most
@@ -283,19 +285,19 @@ class Ranker:
 
     def _proposed_moving(self, i: int, dropped: bool) -> None:
         # proposed() for a chain with a spread over an attribute after its first strategy.
-        combined, own = self.combined, self._own
+        combined, rows, own = self.combined, self._rows, self._own
         if own:
-            combined[i] = combined.item(i) + own
+            rows[i] += own
         for _, codes, increments in self._spreads:
-            combined += increments[codes.item(i)]
+            combined += increments[codes.item(i)]  # in place: the view sees it
         if dropped:
-            combined[i] = _NOT_A_CANDIDATE
+            rows[i] = _NOT_A_CANDIDATE
         tied = self._tied
         if tied is None:
             return
         # i's key moved by ``own``, unless it was dropped (it then rises above every
         # candidate); a spread over an attribute may have raised it too (then read the key).
-        moved = combined.item(i) - self._best
+        moved = rows[i] - self._best
         if moved < 0:
             self._best, self._tied, self._removed = self._best + moved, [i], []
         elif moved or len(tied) - len(self._removed) > 1:

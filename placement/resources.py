@@ -34,6 +34,10 @@ __all__ = [
     "resource_checks",
 ]
 
+# What a proposal uses up of one capacity: a state column's row view (None: one task is all
+# an instance takes), what one task takes of it, and the reason code once it runs out.
+Capacity = tuple[memoryview | None, int, int]
+
 
 def missing_attributes(
     attributes: Mapping[str, str | None], required: Mapping[str, str | None]
@@ -196,11 +200,12 @@ class Check:
         """Whether the state's bounds show every instance passing, without ``passing``."""
         return False
 
-    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
-        """For a dynamic resource check: (column, what one task takes, reason) entries.
+    def capacity(self, ctx: PlacementContext) -> list[Capacity]:
+        """For a dynamic resource check: (rows, what one task takes, reason) entries.
 
-        A candidate fails once its proposals reach ``column[i] // per_task``; a column of None
-        means after the first proposal.
+        ``rows`` is a state column's row view (``ClusterState.cpu_rows``, say): a candidate
+        fails once its proposals reach ``rows[i] // per_task``. Rows of None mean after the
+        first proposal.
         """
         raise NotImplementedError
 
@@ -228,10 +233,10 @@ class CpuCheck(Check):
     def passes_everywhere(self, ctx: PlacementContext) -> bool:
         return ctx.needs.cpu <= ctx.state.cpu_floor
 
-    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+    def capacity(self, ctx: PlacementContext) -> list[Capacity]:
         # A task that takes no CPU never runs out of it (a candidate has none below zero).
         cpu = ctx.needs.cpu
-        return [(ctx.state.remaining_cpu, cpu, self.reason)] if cpu > 0 else []
+        return [(ctx.state.cpu_rows, cpu, self.reason)] if cpu > 0 else []
 
 
 class MemoryCheck(Check):
@@ -243,9 +248,9 @@ class MemoryCheck(Check):
     def passes_everywhere(self, ctx: PlacementContext) -> bool:
         return ctx.needs.memory <= ctx.state.memory_floor
 
-    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+    def capacity(self, ctx: PlacementContext) -> list[Capacity]:
         memory = ctx.needs.memory
-        return [(ctx.state.remaining_memory, memory, self.reason)] if memory > 0 else []
+        return [(ctx.state.memory_rows, memory, self.reason)] if memory > 0 else []
 
 
 class PortsCheck(Check):
@@ -286,13 +291,13 @@ class PortsCheck(Check):
         # Whether every instance's dynamic range still has the task's dynamic ports.
         return len(needs.dynamic_mappings) <= state.dynamic_floor
 
-    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
+    def capacity(self, ctx: PlacementContext) -> list[Capacity]:
         # Every task of a request asks for the same static ports, so one proposal takes them
         # all; otherwise proposals only use up the dynamic range.
         needs = ctx.needs
         if needs.static_port_count:
             return [(None, 1, self.reason)]
-        return [(ctx.state.dynamic_free, len(needs.dynamic_mappings), self.reason)]
+        return [(ctx.state.dynamic_free_rows, len(needs.dynamic_mappings), self.reason)]
 
 
 class EniCheck(Check):
@@ -304,8 +309,8 @@ class EniCheck(Check):
     def passes_everywhere(self, ctx: PlacementContext) -> bool:
         return ctx.state.eni_floor >= 1
 
-    def capacity(self, ctx: PlacementContext) -> list[tuple[np.ndarray | None, int, int]]:
-        return [(ctx.state.free_enis, 1, self.reason)]
+    def capacity(self, ctx: PlacementContext) -> list[Capacity]:
+        return [(ctx.state.eni_rows, 1, self.reason)]
 
 
 def resource_checks(needs: TaskNeeds) -> list[Check]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from placement.attribute_values import AttributeValues
+from placement.host_ports import HostPorts
 from placement.inputs import Instance, TaskNeeds
 from placement.resources import dynamic_ports_free, missing_attributes
 from placement.results import Ledger, PlacementResult, PortBinding, Reason
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterState"]
 
-# The masks a port of each of an instance's sets can change: TCP, UDP, dynamic (both).
-_PROTOCOLS = (("tcp",), ("udp",), ("tcp", "udp"))
 # The bounds of an empty cluster: every check passes on all (none) of its instances.
 _UNBOUNDED = 1 << 62
 
@@ -38,7 +37,7 @@ def _column(values: Iterable, dtype: type) -> np.ndarray:
     return np.fromiter(values, dtype=dtype)
 
 
-class ClusterState(AttributeValues):
+class ClusterState(AttributeValues, HostPorts):
     """The instances of one cluster, vectorised for placement and updated in place."""
 
     def __init__(self, instances: Iterable[Instance]) -> None:
@@ -65,12 +64,24 @@ class ClusterState(AttributeValues):
             (len(t) + len(u) for t, u in zip(self._tcp, self._udp, strict=True)), np.int64
         )
         self._groups = [dict(inst.task_groups) for inst in base]
+        self._make_row_views()
         # Renewed by every change: a result decided on the state as it is now carries it in
         # its ledger, and apply then takes the rows and ports from there.
         self.revision = object()
         self._refresh_availability()
         self._refresh_bounds()
         self._clear_caches()
+
+    def _make_row_views(self) -> None:
+        # apply and the proposals read and write these columns one row at a time: through a
+        # memoryview, a row is a Python int both ways, at half the cost of ndarray.item and
+        # item assignment. The views share the columns' memory; columns are only ever
+        # changed in place, so the views stay valid.
+        self.cpu_rows = memoryview(self.remaining_cpu)
+        self.memory_rows = memoryview(self.remaining_memory)
+        self.eni_rows = memoryview(self.free_enis)
+        self.dynamic_free_rows = memoryview(self.dynamic_free)
+        self.reserved_rows = memoryview(self.reserved_count)
 
     def _refresh_availability(self) -> None:
         # Status and agent are the same for every request, so their reason codes are kept here.
@@ -96,6 +107,7 @@ class ClusterState(AttributeValues):
 
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
+        self._group_rows: dict[str, memoryview] = {}
         self._port_masks: dict[tuple[str, int], np.ndarray] = {}
         # The ports with a mask of either protocol: most ports a task takes have none.
         self._masked_ports: set[int] = set()
@@ -151,19 +163,8 @@ class ClusterState(AttributeValues):
         if column is None:
             column = _column((tally.get(group, 0) for tally in self._groups), np.int64)
             self._group_columns[group] = column
+            self._group_rows[group] = memoryview(column)  # see _make_row_views
         return column
-
-    def port_taken(self, protocol: str, port: int) -> np.ndarray:
-        """True where ``port`` is reserved for ``protocol`` or bound dynamically."""
-        key = (protocol, port)
-        mask = self._port_masks.get(key)
-        if mask is None:
-            reserved = self._tcp if protocol == "tcp" else self._udp
-            pairs = zip(reserved, self._dynamic, strict=True)
-            mask = _column((port in r or port in d for r, d in pairs), bool)
-            self._port_masks[key] = mask
-            self._masked_ports.add(port)
-        return mask
 
     def has_attributes(self, required: Mapping[str, str | None]) -> np.ndarray:
         """True where the instance has every required attribute (and value, when one is given)."""
@@ -190,30 +191,6 @@ class ClusterState(AttributeValues):
                 mask[i] = query(self.instance(i))
             stale.clear()
         return mask
-
-    def ports_in_use(self, i: int) -> tuple[set[int], set[int], set[int]]:
-        """Instance ``i``'s dynamic, TCP and UDP ports in use (the agent skips them all)."""
-        return self._dynamic[i], self._tcp[i], self._udp[i]
-
-    def dynamic_ports(self, i: int) -> tuple[tuple[int, int], int | None, tuple[set[int], ...]]:
-        """Instance ``i``'s dynamic range, the port handed out last and ``ports_in_use``."""
-        return (
-            self._base[i].dynamic_port_range,
-            self._last_dynamic[i],
-            (
-                self._dynamic[i],
-                self._tcp[i],
-                self._udp[i],
-            ),
-        )
-
-    def dynamic_port_range(self, i: int) -> tuple[int, int]:
-        """The first and last port of instance ``i``'s dynamic range."""
-        return self._base[i].dynamic_port_range
-
-    def last_dynamic_port(self, i: int) -> int | None:
-        """The dynamic port the agent on instance ``i`` handed out last."""
-        return self._last_dynamic[i]
 
     # --- Writing -------------------------------------------------------------------------------
 
@@ -291,13 +268,12 @@ class ClusterState(AttributeValues):
         # The caches to keep current are looked up once for all the rows, and the loop does
         # only what this request's needs and the caches built so far ask for.
         cpu, memory, group = needs.cpu, needs.memory, needs.group
-        remaining_cpu, remaining_memory = self.remaining_cpu, self.remaining_memory
+        cpu_rows, memory_rows = self.cpu_rows, self.memory_rows
         running, current, groups = self.running_tasks, self._current, self._groups
         cpu_floor, memory_floor = self.cpu_floor, self.memory_floor
         for i, count in tasks.items():
-            # ndarray.item and a Python int: cheaper than arithmetic on a NumPy scalar.
-            left_cpu = remaining_cpu[i] = remaining_cpu.item(i) - count * cpu
-            left_memory = remaining_memory[i] = remaining_memory.item(i) - count * memory
+            left_cpu = cpu_rows[i] = cpu_rows[i] - count * cpu
+            left_memory = memory_rows[i] = memory_rows[i] - count * memory
             if left_cpu < cpu_floor:
                 cpu_floor = left_cpu
             if left_memory < memory_floor:
@@ -308,84 +284,21 @@ class ClusterState(AttributeValues):
             current[i] = None
         self.cpu_floor, self.memory_floor = cpu_floor, memory_floor
         if needs.uses_eni:
-            free_enis = self.free_enis
+            eni_rows = self.eni_rows
             for i, count in tasks.items():
-                free_enis[i] = left_enis = free_enis.item(i) - count
+                eni_rows[i] = left_enis = eni_rows[i] - count
                 self.eni_floor = min(self.eni_floor, left_enis)
         self._change_group_caches(tasks, group)
 
     def _change_group_caches(self, tasks: dict[int, int], group: str) -> None:
         # The caches that count tasks per row or per value, and the dynamic queries' rows.
-        column = self._group_columns.get(group)
-        if column is not None:
+        rows = self._group_rows.get(group)
+        if rows is not None:
             for i, count in tasks.items():
-                column[i] = column.item(i) + count
+                rows[i] += count
         for name, counts in self._value_counts.get(group, {}).items():
             codes = self._code_lists[name]
             for i, count in tasks.items():
                 counts[codes[i]] += count
         for rows in self._stale.values():
             rows.update(tasks)
-
-    def _change_static_ports(self, i: int, needs: TaskNeeds, sign: int) -> None:
-        ports = self._tcp[i], self._udp[i], self._dynamic[i]
-        for port in needs.static_ports:
-            self._change_port(i, ports, 0, port, sign)
-        for port in needs.static_ports_udp:
-            self._change_port(i, ports, 1, port, sign)
-        self.reserved_count[i] = reserved = len(ports[0]) + len(ports[1])
-        if reserved > self.reserved_ceiling:
-            self.reserved_ceiling = reserved
-
-    def _change_dynamic_ports(self, i: int, bindings: tuple, sign: int) -> None:
-        ports, last = (self._tcp[i], self._udp[i], self._dynamic[i]), None
-        for binding in bindings:
-            if binding.dynamic:
-                last = binding.host_port
-                self._change_port(i, ports, 2, last, sign)
-        if last is not None and sign > 0:
-            self._last_dynamic[i] = last
-
-    def _take_free_dynamic_ports(self, i: int, ports: list[int]) -> None:
-        # _change_dynamic_ports for ports known to be in the range and free (the ledger's).
-        self._dynamic[i].update(ports)
-        self._last_dynamic[i] = ports[-1]
-        free = self.dynamic_free
-        free[i] = left = free.item(i) - len(ports)
-        if left < self.dynamic_floor:
-            self.dynamic_floor = left
-        masked = self._masked_ports
-        if masked and not masked.isdisjoint(ports):
-            for port in ports:
-                for protocol in _PROTOCOLS[2]:
-                    mask = self._port_masks.get((protocol, port))
-                    if mask is not None:
-                        mask[i] = True  # a dynamic port is taken whatever its protocol
-
-    def _change_port(
-        self, i: int, ports: tuple[set[int], set[int], set[int]], kind: int, port: int, sign: int
-    ) -> None:
-        # Add (sign > 0) or remove one port of instance i's TCP, UDP or dynamic set (``kind``
-        # 0, 1, 2 of ``ports``), and keep the dynamic-range count and the cached "port taken"
-        # masks in step. A port is taken while any of the three sets holds it.
-        tcp, udp, dynamic = ports
-        was_taken = port in tcp or port in udp or port in dynamic
-        if sign > 0:
-            ports[kind].add(port)
-            changed = not was_taken
-        else:
-            ports[kind].discard(port)
-            changed = was_taken and not (port in tcp or port in udp or port in dynamic)
-        if changed:
-            first, last = self._base[i].dynamic_port_range
-            if first <= port <= last:
-                free = self.dynamic_free
-                free[i] = left = free.item(i) - sign
-                if left < self.dynamic_floor:
-                    self.dynamic_floor = left
-        if port in self._masked_ports:
-            # A dynamic port is taken whatever its protocol.
-            for protocol in _PROTOCOLS[kind]:
-                mask = self._port_masks.get((protocol, port))
-                if mask is not None:
-                    mask[i] = port in (tcp if protocol == "tcp" else udp) or port in dynamic
