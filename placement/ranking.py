@@ -25,6 +25,7 @@ import numpy as np
 
 from placement.by_value import NOT_A_CANDIDATE, ValueTies, still_tied
 from placement.context import PlacementContext
+from placement.packing import KeyLayout, key_layout
 from placement.results import Placement, StrategyScore
 from placement.strategies import Keys, Random, SpreadAttribute, Strategy
 
@@ -62,13 +63,8 @@ class Ranker:
         started = [strategy.start_keys(ctx, count) for strategy in chain[by_value:]]
         if by_value:
             started.insert(0, chain[0].value_keys(ctx, count))  # type: ignore[attr-defined]
-        # The last strategy takes the lowest bits, each earlier one the bits above it.
-        shifts, shift = [0] * len(started), 0
-        for k in range(len(started) - 1, -1, -1):
-            shifts[k], shift = shift, shift + started[k].bits
-        self.packed = packed = shift <= MAX_PACKED_BITS
-        if not packed:
-            shifts = [0] * len(started)
+        layout = key_layout(self.labels, self.ends_random, started, MAX_PACKED_BITS)
+        self.packed = packed = layout.packed
         # Ties are ordered by the first attribute's value, then input order (by_value.py): the
         # narrowed ranking sorts its candidates so, and reads the first key per instance.
         self._tie_codes = started[0].by_value[1] if by_value else None  # type: ignore[index]
@@ -76,7 +72,7 @@ class Ranker:
             per_instance = np.array(started[0].values, np.int64).take(self._tie_codes)
             started[0] = started[0]._replace(values=per_instance)
         self._by_value: ValueTies | None = None
-        self._layout_keys(ctx, started, shifts, by_value and packed)
+        self._layout_keys(ctx, started, layout, by_value and packed)
         # The scores of the best key, read last: every instance of a tie shares them.
         self._scored: tuple[int | None, tuple[StrategyScore, ...]] = (None, ())
         # The rows tied for the best key (a Python int), kept between decisions (None: scan
@@ -95,30 +91,25 @@ class Ranker:
             self.proposed = self._proposed_moving  # type: ignore[method-assign]
 
     def _layout_keys(
-        self, ctx: PlacementContext, started: list[Keys], shifts: list[int], split: bool
+        self, ctx: PlacementContext, started: list[Keys], layout: KeyLayout, split: bool
     ) -> None:
-        # One pass over the chain: the key columns (one packed column, or one per strategy),
-        # where each score sits in its column, and what a proposal changes: a step of the
-        # chosen row's own key (summed into _own when packed) and, for a spread over an
-        # attribute, every row sharing its value. ``split``: the first key is kept per value
-        # (ValueTies), the packed column holds the later ones.
-        packed, combined, own = self.packed, None, 0
-        self.columns, self._unpack, self._steps, self._spreads = [], [], [], []
-        for k, (keys, shift) in enumerate(zip(started, shifts, strict=True)):
+        # One pass over the chain: the key columns (one packed column, or one per strategy)
+        # and what a proposal changes besides the chosen row's own key (layout.own when
+        # packed): for a spread over an attribute, every row sharing its value. ``split``: the
+        # first key is kept per value (ValueTies), the packed column holds the later ones.
+        packed, combined = layout.packed, None
+        self.columns, self._steps, self._spreads = [], [], []
+        for k, (keys, shift) in enumerate(zip(started, layout.shifts, strict=True)):
             kept_per_value = split and k == 0
             if packed:
                 if not kept_per_value:
                     shifted = keys.values << shift if shift else keys.values
                     combined = shifted if combined is None else combined + shifted
-                mask = ((1 << keys.bits) - 1) & keys.score_mask
-                own += keys.step << shift  # a negative step shifts as a negative int
             else:
                 column = keys.values.copy()
                 self.columns.append(column)
-                mask = keys.score_mask
                 if keys.step:
                     self._steps.append((column, keys.step))
-            self._unpack.append((shift, mask, keys.score_offset))
             if keys.by_value is not None and not kept_per_value:
                 name, codes = keys.by_value
                 increments = ctx.state.value_increments(name, 1 << shift)
@@ -139,20 +130,18 @@ class Ranker:
             self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
             # Proposals move one row at a time (state.py's _make_row_views says why).
             self._rows = memoryview(self.combined)
-        # What a proposal adds to the chosen row's packed key (its steps, summed); unpacked
-        # columns keep one step each in _steps.
-        self._own = own
+        # Unpacked columns keep one step each in _steps.
+        self._own, self._unpack, self.scores = layout.own, layout.unpack, layout.scores
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
-        self.scores = _scores_for((self.labels, self.ends_random, tuple(self._unpack)))
         if split:
             first = started[0]
             moves = [(codes, increments) for _, codes, increments in self._spreads]
             self._by_value = ValueTies(
                 ctx.state,
                 first.by_value[0],  # type: ignore[index]
-                (first.values, shifts[0]),  # type: ignore[arg-type]
-                (self.combined, own, moves),
+                (first.values, layout.shifts[0]),  # type: ignore[arg-type]
+                (self.combined, layout.own, moves),
                 self.scores.of,
             )
             self.decide = self._by_value.decide  # type: ignore[method-assign]
@@ -311,58 +300,6 @@ class Ranker:
             column[i] += step
         for column, codes, increments in self._spreads:
             column += increments[codes.item(i)]
-
-
-class _Scores:
-    """The labelled scores of packed keys under one layout of the keys.
-
-    Its own object, not the ranker's methods, so that ValueTies can hold it without a cycle.
-    """
-
-    def __init__(self, labels: tuple[str, ...], ends_random: bool, unpack: tuple) -> None:
-        self.labels, self.ends_random, self.unpack = labels, ends_random, unpack
-        self._known: dict[int, tuple[StrategyScore, ...]] = {}
-        # What ``of`` reads for each key of the chain, and the score a random end adds.
-        self._parts = tuple(zip(labels, unpack, strict=False))  # random has no key part
-        self._last = (_new(StrategyScore, (labels[-1], None)),) if ends_random else ()
-
-    def of(self, key: int) -> tuple[StrategyScore, ...]:
-        """Each strategy's score, labelled, for a packed key."""
-        scores = self._known.get(key)
-        if scores is None:
-            if len(self._known) >= _MAX_SCORES:
-                self._known.clear()
-            # labelled(keys_of(key)), in one pass: a binpack key is new at most decisions.
-            found = [
-                _new(StrategyScore, (label, ((key >> shift) & mask) + offset))
-                for label, (shift, mask, offset) in self._parts
-            ]
-            scores = self._known[key] = (*found, *self._last)
-        return scores
-
-    def keys_of(self, key: int) -> tuple[int | None, ...]:
-        """Each strategy's score for a packed key (None for random)."""
-        found = [((key >> shift) & mask) + offset for shift, mask, offset in self.unpack]
-        return (*found, None) if self.ends_random else tuple(found)
-
-    def labelled(self, keys: tuple[int | None, ...]) -> tuple[StrategyScore, ...]:
-        """The scores with their strategies' labels."""
-        return tuple([_new(StrategyScore, pair) for pair in zip(self.labels, keys, strict=True)])
-
-
-# The scores per layout of the keys (labels, and each score's bits): requests that pack their
-# keys alike share them, and the same few keys recur from request to request.
-_SCORES: dict[tuple, _Scores] = {}
-_MAX_LAYOUTS, _MAX_SCORES = 64, 4096
-
-
-def _scores_for(layout: tuple) -> _Scores:
-    scores = _SCORES.get(layout)
-    if scores is None:
-        if len(_SCORES) >= _MAX_LAYOUTS:
-            _SCORES.clear()
-        scores = _SCORES[layout] = _Scores(*layout)
-    return scores
 
 
 def _layout(strategies: Sequence[Strategy]) -> tuple[tuple[Strategy, ...], bool, tuple[str, ...]]:
