@@ -89,7 +89,8 @@ class ValueTies:
         self._best, self._packed = [0] * values, [_NO_CANDIDATE] * values
         self._ties: list[np.ndarray] = [_NONE_TIED] * values
         self._offsets = [0] * values
-        self._alive, self._removed = [0] * values, [[] for _ in range(values)]
+        # (Each value's list of rows taken out is made when its tie is read: _set_tie.)
+        self._alive, self._removed = [0] * values, [()] * values
         # Per value, the tie a binpack proposal split its chosen row off from, less that row:
         # (tie, offset, still tied, taken out, best), to go back to once the row leaves.
         self._fallbacks: list[tuple | None] = [None] * values
@@ -111,7 +112,7 @@ class ValueTies:
         packed, alive, ties, removed_of = self._packed, self._alive, self._ties, self._removed
         offsets, fallbacks = self._offsets, self._fallbacks
         base, bests, order, rest = self._base, self._best, self._order, self._rest_rows
-        own, step, unknown = self._own, self._step, self._unknown
+        own, step, unknown, moves = self._own, self._step, self._unknown, self._moves
         placements: list[Placement] = []
         rejected, scored = ctx.rejected(), (None, ())
         for index in range(count):
@@ -155,14 +156,14 @@ class ValueTies:
             # The keys after the proposal: one more task on the chosen row's value, whose own
             # rest key moves by ``own``.
             base[value] += step
-            if self._moves:
+            if moves:
                 self._move_all(chosen, dropped)
             elif dropped or own > 0:  # the row rose out of its value's tie
                 rest[position] = NOT_A_CANDIDATE if dropped else rest[position] + own
                 left = alive[value] = alive[value] - 1
                 if left:
                     insort(removed_of[value], drawn)
-                    packed[value] = base[value] + bests[value]
+                    packed[value] += step
                 elif fallbacks[value] is not None:  # back to the tie the row was split from
                     ties[value], offsets[value], alive[value], removed_of[value], bests[value] = (
                         fallbacks[value]

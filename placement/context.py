@@ -30,6 +30,10 @@ _CODES = len(Reason) + 1
 _REPORTED = range(1, _CODES)
 _NOT_ACTIVE, _AGENT = int(Reason.NOT_ACTIVE), int(Reason.AGENT)
 _UNLIMITED = 1 << 62
+try:  # NumPy's C function itself: np.count_nonzero wraps it in a Python-level call
+    from numpy._core.multiarray import count_nonzero as _count_nonzero
+except ImportError:  # pragma: no cover - another NumPy layout
+    _count_nonzero = np.count_nonzero
 # tuple.__new__ builds a named tuple without the Python-level __new__ of its class: the same
 # object, for the records made once per task.
 _new = tuple.__new__
@@ -73,7 +77,7 @@ class PlacementContext:
                 feasible = feasible & passing
             else:
                 feasible &= passing
-            now = int(np.count_nonzero(feasible))
+            now = int(_count_nonzero(feasible))
             counts[check.reason] += left - now
             left = now
         self.feasible = feasible if feasible is not state.available else feasible.copy()
@@ -171,7 +175,7 @@ class PlacementContext:
 
     def ledger(self) -> Ledger:
         """What the proposals took from each row of the state, for ``ClusterState.apply``."""
-        return Ledger(self.state.revision, self.proposed, self._dynamic_ports)
+        return _new(Ledger, (self.state.revision, self.proposed, self._dynamic_ports))
 
     # --- Reading -----------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class Scores:
         # What ``of`` reads for each key of the chain, and the score a random end adds.
         self._parts = tuple(zip(labels, unpack, strict=False))  # random has no key part
         self._last = (_new(StrategyScore, (labels[-1], None)),) if ends_random else ()
+        if len(self._parts) == 2 and not ends_random:  # the chains of two keys ECS shows
+            self._label = self._label_two  # type: ignore[method-assign]
 
     def of(self, key: int) -> tuple[StrategyScore, ...]:
         """Each strategy's score, labelled, for a packed key."""
@@ -43,13 +45,24 @@ class Scores:
         if scores is None:
             if len(self._known) >= _MAX_SCORES:
                 self._known.clear()
-            # labelled(keys_of(key)), in one pass: a binpack key is new at most decisions.
-            found = [
-                _new(StrategyScore, (label, ((key >> shift) & mask) + offset))
-                for label, (shift, mask, offset) in self._parts
-            ]
-            scores = self._known[key] = (*found, *self._last)
+            scores = self._known[key] = self._label(key)
         return scores
+
+    def _label(self, key: int) -> tuple[StrategyScore, ...]:
+        # labelled(keys_of(key)), in one pass: a binpack key is new at most decisions.
+        found = [
+            _new(StrategyScore, (label, ((key >> shift) & mask) + offset))
+            for label, (shift, mask, offset) in self._parts
+        ]
+        return (*found, *self._last)
+
+    def _label_two(self, key: int) -> tuple[StrategyScore, ...]:
+        # _label for two keys and no random end, written out: no list to build.
+        (first, (shift, mask, offset)), (second, (shift_2, mask_2, offset_2)) = self._parts
+        return (
+            _new(StrategyScore, (first, ((key >> shift) & mask) + offset)),
+            _new(StrategyScore, (second, ((key >> shift_2) & mask_2) + offset_2)),
+        )
 
     def keys_of(self, key: int) -> tuple[int | None, ...]:
         """Each strategy's score for a packed key (None for random)."""

@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 MAX_STRATEGIES = 5
+# tuple.__new__ builds a named tuple without its class's Python-level __new__ (every field
+# given): the same Keys, made a few times per request.
+_new = tuple.__new__
 ATTRIBUTE_PREFIX = "attribute:"
 # RunTask "distributes tasks randomly"; a replica service spreads over zones, then over the
 # instances of a zone (the documented default algorithm).
@@ -98,7 +101,7 @@ class Binpack(Strategy):
         # moves those above every key. argmax then one read: cheaper than ndarray.max.
         most = max(remaining.item(remaining.argmax()), 0) if len(remaining) else 0
         # The score is the units left after placing the task: 0..registered, lower is better.
-        return Keys(remaining, most.bit_length(), -need, None, -1, -need)
+        return _new(Keys, (remaining, most.bit_length(), -need, None, -1, -need))
 
 
 class SpreadInstances(Strategy):
@@ -111,7 +114,7 @@ class SpreadInstances(Strategy):
         """Tasks of the group on each instance (0..group size), fewest first: ECS spread."""
         keys = ctx.group_counts
         most = keys.item(keys.argmax()) if len(keys) else 0
-        return Keys(keys, (most + count).bit_length(), 1, None, -1, 0)
+        return _new(Keys, (keys, (most + count).bit_length(), 1, None, -1, 0))
 
 
 class SpreadAttribute(Strategy):
@@ -143,7 +146,8 @@ class SpreadAttribute(Strategy):
         missing_flag = 1 << bits
         per_value[len(values)] += missing_flag
         # The score is the tasks beside the instance, without the flag.
-        return Keys(per_value, bits + 1, 0, (self.name, codes), missing_flag - 1, 0)  # type: ignore[arg-type]
+        keys = (per_value, bits + 1, 0, (self.name, codes), missing_flag - 1, 0)
+        return _new(Keys, keys)  # type: ignore[arg-type]
 
 
 class Random(Strategy):
