@@ -7,13 +7,21 @@ the tasks of a group per value; these are built once per attribute (the values a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from placement.inputs import Instance
 
 __all__ = ["AttributeValues"]
 
 # What ``value_order`` returns: the order as an array and as a list, each value's start in it,
 # each row's place in it, and the values that have rows.
 ValueOrder = tuple[np.ndarray, list[int], list[int], list[int], list[int]]
+# The most combinations of attribute values mask_by_values codes in one int64.
+_MAX_COMBINATIONS = 1 << 62
 
 
 class AttributeValues:
@@ -102,6 +110,23 @@ class AttributeValues:
             present = [value for value, size in enumerate(sizes) if size]
             cached = self._value_orders[name] = (order, order.tolist(), starts, place, present)
         return cached
+
+    def mask_by_values(
+        self, query: Callable[[Instance], bool], names: tuple[str, ...]
+    ) -> np.ndarray:
+        """``query`` of every instance, when only the values of attributes ``names`` decide
+        it: asked once per combination of values that some instance has (a fleet has a
+        handful), and spread to the instances with that combination."""
+        combined, combinations = None, 1
+        for name in names:
+            codes, values = self.attribute_codes(name)
+            combinations *= len(values) + 1  # a missing or name-only value is one more
+            if combinations > _MAX_COMBINATIONS:  # so many: ask each instance
+                return np.array([query(instance) for instance in self._base], dtype=bool)
+            combined = codes if combined is None else combined * (len(values) + 1) + codes
+        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        answers = [query(self._base[i]) for i in first.tolist()]
+        return np.array(answers, dtype=bool)[inverse]
 
     def code_list(self, name: str) -> list[int]:
         """``attribute_codes(name)``'s codes as a list, for reading one row at a time."""

@@ -126,17 +126,19 @@ class Ranker:
             self.combined = np.where(
                 ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
             )
-            self.columns = [self.combined] * len(started)
-            self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
-            # Proposals move one row at a time (state.py's _make_row_views says why).
-            self._rows = memoryview(self.combined)
+            if not split:  # ValueTies keeps its own copy, in value order
+                self.columns = [self.combined] * len(started)
+                self._spreads = [(self.combined, *spread[1:]) for spread in self._spreads]
+                # Proposals move one row at a time (state.py's _make_row_views says why).
+                self._rows = memoryview(self.combined)
         # Unpacked columns keep one step each in _steps.
         self._own, self._unpack, self.scores = layout.own, layout.unpack, layout.scores
         # Whether a proposal can move other instances' keys (a spread over an attribute).
         self.moves_others = bool(self._spreads)
         if split:
             first = started[0]
-            moves = [(codes, increments) for _, codes, increments in self._spreads]
+            spreads = self._spreads
+            moves = [(codes, increments) for _, codes, increments in spreads] if spreads else []
             self._by_value = ValueTies(
                 ctx.state,
                 first.by_value[0],  # type: ignore[index]

@@ -181,11 +181,14 @@ class ClusterState(AttributeValues, HostPorts):
         if mask is None:
             # Only runningTasksCount and task:group change as tasks come and go; other
             # subjects read the same from the instances as they were given.
-            subjects = self.instances if query.is_dynamic else self._base
-            mask = np.array(query.mask(subjects), dtype=bool)
-            self._query_masks[query.expression] = mask
             if query.is_dynamic:
+                mask = np.array(query.mask(self.instances), dtype=bool)
                 self._stale[query.expression] = set()
+            elif query.by_attributes:
+                mask = self.mask_by_values(query, query.by_attributes)
+            else:
+                mask = np.array(query.mask(self._base), dtype=bool)
+            self._query_masks[query.expression] = mask
         elif stale := self._stale.get(query.expression):
             for i in stale:
                 mask[i] = query(self.instance(i))

@@ -75,6 +75,10 @@ class Query:
     ast: Node
     subjects: frozenset[str]
     is_dynamic: bool
+    # When nothing but the values of some attributes decides the answer (no other subject,
+    # no ``exists``, which tells a name-only attribute from a missing one): their names.
+    # Instances that agree on those values then get the same answer. None otherwise.
+    by_attributes: tuple[str, ...] | None
     _test: Test = field(repr=False, compare=False)
 
     def __call__(self, instance: Instance) -> bool:
@@ -92,7 +96,18 @@ def compile_query(expression: str) -> Query:
     """Parse and compile ``expression`` (cached), or raise ``QueryError``."""
     tree = parse(expression)
     subjects = frozenset(predicate.subject for predicate in _predicates(tree))
-    return Query(expression, tree, subjects, bool(subjects & DYNAMIC_SUBJECTS), compile_node(tree))
+    dynamic = bool(subjects & DYNAMIC_SUBJECTS)
+    return Query(expression, tree, subjects, dynamic, _by_attributes(tree), compile_node(tree))
+
+
+def _by_attributes(tree: Node) -> tuple[str, ...] | None:
+    names = set()
+    for predicate in _predicates(tree):
+        subject, op = predicate.subject, predicate.operator
+        if not subject.startswith(ATTRIBUTE_PREFIX) or op in (Operator.EXISTS, Operator.NOT_EXISTS):
+            return None
+        names.add(subject.removeprefix(ATTRIBUTE_PREFIX))
+    return tuple(sorted(names))
 
 
 def _predicates(node: Node) -> Iterator[Predicate]:

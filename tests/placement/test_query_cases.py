@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from placement import ClusterState
+from placement import Instance as EngineInstance
 from placement.query import QueryError, compile_query
 
 CASES_PATH = Path(__file__).with_name("query_cases.json")
@@ -99,3 +101,34 @@ def test_every_result_names_instances_of_its_fleet() -> None:
         for case in group["cases"]:
             if "result" in case:
                 assert case["result"] == [id_ for id_ in ids if id_ in case["result"]]
+
+
+def engine_instance(instance: Instance) -> EngineInstance:
+    """The same instance as the engine's ``Instance``, for a ``ClusterState``."""
+    return EngineInstance(
+        id=instance.ec2_instance_id,
+        registered_cpu=1024,
+        registered_memory=1024,
+        ec2_instance_id=instance.ec2_instance_id,
+        agent_connected=instance.agent_connected,
+        agent_version=instance.agent_version,
+        registered_at=instance.registered_at,
+        running_tasks_count=instance.running_tasks_count,
+        attributes=instance.attributes,
+        task_groups=dict.fromkeys(instance.task_groups, 1),
+    )
+
+
+@pytest.mark.parametrize(("fleet", "case"), case_params())
+def test_case_as_a_state_mask(fleet: list[Instance], case: dict[str, Any]) -> None:
+    """A ``ClusterState`` masks the fleet as the expression matches it, whichever way it
+    evaluates the query (per instance, or once per combination of attribute values)."""
+    if "error" in case:
+        return
+    query = compile_query(case["expression"])
+    instances = [engine_instance(instance) for instance in fleet]
+    mask = ClusterState(instances).query_mask(query).tolist()
+    assert mask == [query(instance) for instance in instances]
+    assert [i.ec2_instance_id for i, keep in zip(fleet, mask, strict=True) if keep] == case[
+        "result"
+    ]
