@@ -218,17 +218,27 @@ class ValueTies:
 
     def _read_all_bests(self) -> None:
         # Every value with instances, which together cover the whole column in value order.
-        # One comparison with the column's best key finds the tie of every value that holds
-        # it (all of them, for a spread over instances as a rule); any other value is read
-        # on its own (binpack, say).
         present, starts, rest = self._present, self._starts, self._rest
-        best = rest.item(rest.argmin())
-        tied = (rest == best).nonzero()[0]
-        bounds = tied.searchsorted([*(starts[v] for v in present), len(rest)]).tolist()
+        cuts = [starts[v] for v in present]
+        if self._own < 0:
+            # binpack next: each value has a best of its own, as a rule. One comparison with
+            # each row's value's best finds every value's tie.
+            best_of = np.minimum.reduceat(rest, cuts)
+            bests = best_of.tolist()
+            sizes = [starts[v + 1] - starts[v] for v in present]
+            tied = (rest == best_of.repeat(sizes)).nonzero()[0]
+        else:
+            # One comparison with the column's best key finds the tie of every value that
+            # holds it (every value, for a spread over instances as a rule).
+            best = rest.item(rest.argmin())
+            bests = [best] * len(present)
+            tied = (rest == best).nonzero()[0]
+        cuts.append(len(rest))
+        bounds = tied.searchsorted(cuts).tolist()
         for k, value in enumerate(present):
             if bounds[k] < bounds[k + 1]:
-                self._set_tie(value, tied[bounds[k] : bounds[k + 1]], best, 0)
-            else:
+                self._set_tie(value, tied[bounds[k] : bounds[k + 1]], bests[k], 0)
+            else:  # none of its rows holds the column's best: read it alone
                 rows = rest[starts[value] : starts[value + 1]]
                 self._read_tie(value, rows, rows.item(rows.argmin()), starts[value])
 

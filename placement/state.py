@@ -104,6 +104,10 @@ class ClusterState(AttributeValues, HostPorts):
         self.cpu_floor, self.memory_floor = least(self.remaining_cpu), least(self.remaining_memory)
         self.eni_floor, self.dynamic_floor = least(self.free_enis), least(self.dynamic_free)
         self.reserved_ceiling = -least(-self.reserved_count)
+        # The most CPU and memory any instance has left (at least 0): what binpack's keys can
+        # reach. apply only lowers them; release raises them where it gives units back.
+        self.cpu_ceiling = max(-least(-self.remaining_cpu), 0) if len(self.ids) else 0
+        self.memory_ceiling = max(-least(-self.remaining_memory), 0) if len(self.ids) else 0
 
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
@@ -243,6 +247,8 @@ class ClusterState(AttributeValues, HostPorts):
         if needs.dynamic_mappings:
             self._change_dynamic_ports(i, tuple(port_bindings), -1)
         self._change_tasks({i: -1}, needs)
+        self.cpu_ceiling = max(self.cpu_ceiling, self.cpu_rows[i])
+        self.memory_ceiling = max(self.memory_ceiling, self.memory_rows[i])
         self.revision = object()
 
     def update_instance(self, instance: Instance) -> None:

@@ -95,11 +95,12 @@ class Binpack(Strategy):
     def start_keys(self, ctx: PlacementContext, count: int) -> Keys:
         """Remaining units (0..registered), least first: ECS binpack; Nomad ScoreFitBinPack."""
         state, needs = ctx.state, ctx.needs
-        remaining = state.remaining_cpu if self.resource == "cpu" else state.remaining_memory
-        need = needs.cpu if self.resource == "cpu" else needs.memory
+        if self.resource == "cpu":
+            remaining, need, most = state.remaining_cpu, needs.cpu, state.cpu_ceiling
+        else:
+            remaining, need, most = state.remaining_memory, needs.memory, state.memory_ceiling
         # Candidates always have room; only non-candidates can be below zero, and the ranker
-        # moves those above every key. argmax then one read: cheaper than ndarray.max.
-        most = max(remaining.item(remaining.argmax()), 0) if len(remaining) else 0
+        # moves those above every key. The state's ceiling bounds every instance's key.
         # The score is the units left after placing the task: 0..registered, lower is better.
         return _new(Keys, (remaining, most.bit_length(), -need, None, -1, -need))
 

@@ -22,6 +22,8 @@ def assert_bounds_hold(state: ClusterState) -> None:
     assert all(state.free_enis >= state.eni_floor)
     assert all(state.dynamic_free >= state.dynamic_floor)
     assert all(state.reserved_count <= state.reserved_ceiling)
+    assert all(state.remaining_cpu <= state.cpu_ceiling)
+    assert all(state.remaining_memory <= state.memory_ceiling)
 
 
 @PROPERTY
@@ -47,9 +49,11 @@ def test_bounds_hold_through_apply_and_release(
 
 def bounds_unknown(state: ClusterState) -> ClusterState:
     """The state with bounds that never show every instance passing, so that every request
-    runs every check over every instance (apply only lowers floors and raises the ceiling)."""
+    runs every check over every instance (apply only lowers floors and raises the ceiling),
+    and loose ceilings on remaining CPU and memory, so that binpack's keys take more bits."""
     state.cpu_floor = state.memory_floor = state.eni_floor = state.dynamic_floor = -1
     state.reserved_ceiling = MAX_RESERVED_PORTS + 1
+    state.cpu_ceiling = state.memory_ceiling = 2**30
     return state
 
 

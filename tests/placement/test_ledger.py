@@ -19,6 +19,7 @@ def everything(state: ClusterState) -> tuple:
     """What apply can change: the instances as read back, the columns, bounds and caches."""
     columns = ("remaining_cpu", "remaining_memory", "free_enis", "dynamic_free", "reserved_count")
     bounds = ("cpu_floor", "memory_floor", "eni_floor", "dynamic_floor", "reserved_ceiling")
+    bounds += ("cpu_ceiling", "memory_ceiling")
     return (
         state.instances,
         [getattr(state, name).tolist() for name in columns],
