@@ -7,6 +7,8 @@ to a port it covers keeps current.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from placement.inputs import Instance, TaskNeeds
@@ -31,6 +33,9 @@ class HostPorts:
     reserved_rows: memoryview
     dynamic_floor: int
     reserved_ceiling: int
+    # The lowest first port and the highest last port of any instance's dynamic range.
+    _dynamic_low: int
+    _dynamic_high: int
 
     def port_taken(self, protocol: str, port: int) -> np.ndarray:
         """True where ``port`` is reserved for ``protocol`` or bound dynamically."""
@@ -79,6 +84,39 @@ class HostPorts:
         self.reserved_rows[i] = reserved = len(ports[0]) + len(ports[1])
         if reserved > self.reserved_ceiling:
             self.reserved_ceiling = reserved
+
+    def _take_free_static_ports(self, rows: Iterable[int], needs: TaskNeeds) -> None:
+        # _change_static_ports (+1) for rows the decision found free of every static port of
+        # ``needs`` (in the port's own protocol's set and in the dynamic set), the state
+        # unchanged since: each port is newly reserved, and its cached mask now reads taken.
+        # Port by port, then row by row: the lookups are made once per port.
+        for protocol, ports, own, other in (
+            ("tcp", needs.static_ports, self._tcp, self._udp),
+            ("udp", needs.static_ports_udp, self._udp, self._tcp),
+        ):
+            for port in ports:
+                mask = self._port_masks.get((protocol, port))
+                dynamic = self._dynamic_low <= port <= self._dynamic_high
+                for i in rows:
+                    own[i].add(port)
+                    if mask is not None:
+                        mask[i] = True
+                    if dynamic and port not in other[i]:  # else the other protocol held it
+                        self._count_in_range(i, port)
+        reserved_rows, tcp, udp = self.reserved_rows, self._tcp, self._udp
+        for i in rows:
+            reserved_rows[i] = reserved = len(tcp[i]) + len(udp[i])
+            if reserved > self.reserved_ceiling:
+                self.reserved_ceiling = reserved
+
+    def _count_in_range(self, i: int, port: int) -> None:
+        # A port newly taken on instance i: one fewer free in its dynamic range, if in it.
+        first, last = self._base[i].dynamic_port_range
+        if first <= port <= last:
+            free = self.dynamic_free_rows
+            free[i] = left = free[i] - 1
+            if left < self.dynamic_floor:
+                self.dynamic_floor = left
 
     def _change_dynamic_ports(self, i: int, bindings: tuple, sign: int) -> None:
         ports, last = (self._tcp[i], self._udp[i], self._dynamic[i]), None

@@ -60,6 +60,9 @@ class ClusterState(AttributeValues, HostPorts):
         self._udp = [set(inst.reserved_ports_udp) for inst in base]
         self._dynamic = [set(inst.dynamic_ports_in_use) for inst in base]
         self._last_dynamic = [inst.last_dynamic_port for inst in base]
+        ranges = [inst.dynamic_port_range for inst in base]
+        self._dynamic_low = min((first for first, _ in ranges), default=0)
+        self._dynamic_high = max((last for _, last in ranges), default=-1)
         self.reserved_count = _column(
             (len(t) + len(u) for t, u in zip(self._tcp, self._udp, strict=True)), np.int64
         )
@@ -230,8 +233,7 @@ class ClusterState(AttributeValues, HostPorts):
         # and the state has not changed since: each one is newly taken.
         tasks = ledger.tasks
         if needs.static_ports or needs.static_ports_udp:
-            for i in tasks:
-                self._change_static_ports(i, needs, +1)
+            self._take_free_static_ports(tasks, needs)
         for i, ports in ledger.dynamic_ports.items():
             self._take_free_dynamic_ports(i, ports)
         if tasks:
@@ -267,6 +269,8 @@ class ClusterState(AttributeValues, HostPorts):
             instance.last_dynamic_port,
         )
         self._groups[i] = replacement._groups[0]
+        self._dynamic_low = min(self._dynamic_low, replacement._dynamic_low)
+        self._dynamic_high = max(self._dynamic_high, replacement._dynamic_high)
         self.revision = object()
         self._refresh_availability()
         self._refresh_bounds()

@@ -115,3 +115,63 @@ def test_a_dynamic_port_from_the_ledger_is_taken_for_both_protocols() -> None:
     assert everything(state) == everything(reference)
     for needs in static.values():
         assert place(state, needs, PlacementRequest()).failures[0].reason == "RESOURCE:PORTS"
+
+
+# Host ports where the two ways of recording could part: a static port of either protocol that
+# the other protocol already holds, one inside the dynamic range, and dynamic ports beside them.
+PORTS = (80, 32770)
+
+
+@st.composite
+def port_instances(draw: st.DrawFn) -> list[Instance]:
+    """A few roomy instances, each holding some of ``PORTS`` for TCP, UDP or dynamically."""
+    count = draw(st.integers(1, 5))
+    held = st.frozensets(st.sampled_from(PORTS), max_size=2)
+    return [
+        make(
+            f"i{k}",
+            registered_cpu=4096,
+            registered_memory=16384,
+            reserved_ports=frozenset({22}) | draw(held),
+            reserved_ports_udp=draw(held),
+            dynamic_ports_in_use=draw(st.frozensets(st.sampled_from((32768, 32769)), max_size=1)),
+            dynamic_port_range=draw(st.sampled_from(((32768, 60999), (32768, 32771)))),
+        )
+        for k in range(count)
+    ]
+
+
+@st.composite
+def port_needs(draw: st.DrawFn) -> TaskNeeds:
+    """A task with static ports of both protocols, maybe a dynamic one too."""
+    static = draw(
+        st.lists(st.tuples(st.sampled_from(PORTS), st.sampled_from(("tcp", "udp"))), unique=True)
+    )
+    mappings = [
+        PortMapping("app", 8000 + k, port, protocol) for k, (port, protocol) in enumerate(static)
+    ]
+    if draw(st.booleans()):
+        mappings.append(PortMapping("app", 9000, 0))
+    return TaskNeeds(cpu=128, memory=128, port_mappings=tuple(mappings), group="g")
+
+
+@PROPERTY
+@given(port_instances(), st.lists(st.tuples(port_needs(), st.integers(1, 4)), max_size=6))
+def test_static_ports_from_the_ledger_change_the_state_as_the_placements_do(
+    cluster: list[Instance], steps: list[tuple[TaskNeeds, int]]
+) -> None:
+    """Static ports of either protocol, inside the dynamic range or held by the other
+    protocol, recorded by the ledger or by the placements: the same state, masks included."""
+    by_ledger, by_placements = ClusterState(cluster), ClusterState(cluster)
+    for needs, count in steps:
+        request = PlacementRequest(count=count, seed=count)
+        for state in (by_ledger, by_placements):  # the same masks cached on both sides
+            for port in needs.static_ports:
+                state.port_taken("tcp", port)
+            for port in needs.static_ports_udp:
+                state.port_taken("udp", port)
+        result = place(by_ledger, needs, request)
+        assert place(by_placements, needs, request) == result
+        by_ledger.apply(result)
+        by_placements.apply(without_ledger(result))
+        assert everything(by_ledger) == everything(by_placements)
