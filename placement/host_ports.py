@@ -7,7 +7,7 @@ to a port it covers keeps current.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -127,21 +127,24 @@ class HostPorts:
         if last is not None and sign > 0:
             self._last_dynamic[i] = last
 
-    def _take_free_dynamic_ports(self, i: int, ports: list[int]) -> None:
-        # _change_dynamic_ports for ports known to be in the range and free (the ledger's).
-        self._dynamic[i].update(ports)
-        self._last_dynamic[i] = ports[-1]
-        free = self.dynamic_free_rows
-        free[i] = left = free[i] - len(ports)
-        if left < self.dynamic_floor:
-            self.dynamic_floor = left
-        masked = self._masked_ports
-        if masked and not masked.isdisjoint(ports):
-            for port in ports:
-                for protocol in _PROTOCOLS[2]:
-                    mask = self._port_masks.get((protocol, port))
-                    if mask is not None:
-                        mask[i] = True  # a dynamic port is taken whatever its protocol
+    def _take_free_dynamic_ports(self, ports_of: Mapping[int, list[int]]) -> None:
+        # _change_dynamic_ports (+1) for ports known to be in their row's range and free (a
+        # ledger's dynamic ports per row).
+        dynamic, last_dynamic, free = self._dynamic, self._last_dynamic, self.dynamic_free_rows
+        masked, floor = self._masked_ports, self.dynamic_floor
+        for i, ports in ports_of.items():
+            dynamic[i].update(ports)
+            last_dynamic[i] = ports[-1]
+            free[i] = left = free[i] - len(ports)
+            if left < floor:
+                floor = left
+            if masked and not masked.isdisjoint(ports):
+                for port in ports:
+                    for protocol in _PROTOCOLS[2]:
+                        mask = self._port_masks.get((protocol, port))
+                        if mask is not None:
+                            mask[i] = True  # a dynamic port is taken whatever its protocol
+        self.dynamic_floor = floor
 
     def _change_port(
         self, i: int, ports: tuple[set[int], set[int], set[int]], kind: int, port: int, sign: int

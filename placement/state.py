@@ -234,8 +234,8 @@ class ClusterState(AttributeValues, HostPorts):
         tasks = ledger.tasks
         if needs.static_ports or needs.static_ports_udp:
             self._take_free_static_ports(tasks, needs)
-        for i, ports in ledger.dynamic_ports.items():
-            self._take_free_dynamic_ports(i, ports)
+        if ledger.dynamic_ports:
+            self._take_free_dynamic_ports(ledger.dynamic_ports)
         if tasks:
             self._change_tasks(tasks, needs)
 
