@@ -114,7 +114,7 @@ class ValueTies:
         base, bests, order, rest = self._base, self._best, self._order, self._rest_rows
         own, step, unknown, moves = self._own, self._step, self._unknown, self._moves
         placements: list[Placement] = []
-        rejected, scored = ctx.rejected(), (None, ())
+        rejected, scored, last = ctx.rejected(), (None, ()), count - 1
         for index in range(count):
             candidates = counts[0]
             if not candidates:
@@ -153,6 +153,8 @@ class ValueTies:
             bindings, dropped = propose(chosen)
             record = (ids[chosen], bindings, uses_eni, candidates, size, scored[1], rejected)
             placements.append(_new(Placement, record))
+            if index == last:  # the keys after the last proposal are never read
+                break
             # The keys after the proposal: one more task on the chosen row's value, whose own
             # rest key moves by ``own``.
             base[value] += step

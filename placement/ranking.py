@@ -158,7 +158,7 @@ class Ranker:
         ids, uses_eni, counts = ctx.state.ids, ctx.needs.uses_eni, ctx.counts
         select, propose, proposed = self.select, ctx.propose, self.proposed
         placements: list[Placement] = []
-        rejected = ctx.rejected()
+        rejected, last = ctx.rejected(), count - 1
         for index in range(count):
             candidates = counts[0]
             if not candidates:
@@ -171,9 +171,10 @@ class Ranker:
             if on_choice is not None:
                 on_choice(index, chosen)
             bindings, dropped = propose(chosen)
-            proposed(chosen, dropped)
             record = (ids[chosen], bindings, uses_eni, candidates, tied, scores, rejected)
             placements.append(_new(Placement, record))
+            if index < last:  # the keys after the last proposal are never read
+                proposed(chosen, dropped)
         return placements, rejected
 
     def select(self, rng: Draws) -> tuple[int, int, tuple[StrategyScore, ...]]:
