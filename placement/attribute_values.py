@@ -8,7 +8,7 @@ the tasks of a group per value; these are built once per attribute (the values a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -17,9 +17,20 @@ if TYPE_CHECKING:
 
 __all__ = ["AttributeValues"]
 
-# What ``value_order`` returns: the order as an array and as a list, each value's start in it,
-# each row's place in it, and the values that have rows.
-ValueOrder = tuple[np.ndarray, list[int], list[int], list[int], list[int]]
+
+class ValueOrder(NamedTuple):
+    """The rows grouped by value of one attribute, input order within a value (read-only)."""
+
+    rows: np.ndarray  # the rows in that order
+    row_list: list[int]  # the same, as a list
+    starts: list[int]  # where each value's rows start in it (one more entry: the end)
+    place: list[int]  # each row's place in it
+    present: list[int]  # the values that have rows
+    firsts: list[int]  # where each of those values' rows start
+    edges: list[int]  # the same, then the end
+    sizes: list[int]  # how many rows each of those values has
+
+
 # The most combinations of attribute values mask_by_values codes in one int64.
 _MAX_COMBINATIONS = 1 << 62
 
@@ -92,9 +103,8 @@ class AttributeValues:
     def value_order(self, name: str) -> ValueOrder:
         """The rows grouped by value of ``attribute_codes(name)``, input order within a value.
 
-        Returns the order (an array, and the same as a list), where each value's rows start in
-        it (one more entry: the end), each row's place in it, and the values that have rows
-        (all read-only).
+        Returns the order, where each value's rows start in it and each row's place in it,
+        with the same for the values that have rows (``ValueOrder``; all read-only).
         """
         cached = self._value_orders.get(name)
         if cached is None:
@@ -108,7 +118,17 @@ class AttributeValues:
             for k, row in enumerate(order.tolist()):
                 place[row] = k
             present = [value for value, size in enumerate(sizes) if size]
-            cached = self._value_orders[name] = (order, order.tolist(), starts, place, present)
+            firsts = [starts[value] for value in present]
+            cached = self._value_orders[name] = ValueOrder(
+                order,
+                order.tolist(),
+                starts,
+                place,
+                present,
+                firsts,
+                [*firsts, len(order)],
+                [sizes[value] for value in present],
+            )
         return cached
 
     def mask_by_values(

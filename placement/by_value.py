@@ -74,7 +74,9 @@ class ValueTies:
         row's, and for each later spread over an attribute, each row's value code and what a
         proposal on a value adds to its rows. ``scores_of``: the scores of a packed key."""
         (value_keys, shift), (keys, self._own, self._moves) = first, rest
-        order, self._order, self._starts, self._place, present = state.value_order(name)
+        rows_by_value = state.value_order(name)
+        order, self._order, self._starts, self._place, present = rows_by_value[:5]
+        self._firsts, self._edges, self._sizes = rows_by_value[5:]
         self._order_rows, self._codes, self._scores_of = order, state.code_list(name), scores_of
         self._rest, self._step = keys.take(order), 1 << shift
         # The decision loop moves one row at a time: through a memoryview (state.py's
@@ -221,22 +223,19 @@ class ValueTies:
     def _read_all_bests(self) -> None:
         # Every value with instances, which together cover the whole column in value order.
         present, starts, rest = self._present, self._starts, self._rest
-        cuts = [starts[v] for v in present]
         if self._own < 0:
             # binpack next: each value has a best of its own, as a rule. One comparison with
             # each row's value's best finds every value's tie.
-            best_of = np.minimum.reduceat(rest, cuts)
+            best_of = np.minimum.reduceat(rest, self._firsts)
             bests = best_of.tolist()
-            sizes = [starts[v + 1] - starts[v] for v in present]
-            tied = (rest == best_of.repeat(sizes)).nonzero()[0]
+            tied = (rest == best_of.repeat(self._sizes)).nonzero()[0]
         else:
             # One comparison with the column's best key finds the tie of every value that
             # holds it (every value, for a spread over instances as a rule).
             best = rest.item(rest.argmin())
             bests = [best] * len(present)
             tied = (rest == best).nonzero()[0]
-        cuts.append(len(rest))
-        bounds = tied.searchsorted(cuts).tolist()
+        bounds = tied.searchsorted(self._edges).tolist()
         for k, value in enumerate(present):
             if bounds[k] < bounds[k + 1]:
                 self._set_tie(value, tied[bounds[k] : bounds[k + 1]], bests[k], 0)
