@@ -25,7 +25,14 @@ from placement.errors import InvalidPlacementRequest, NoContainerInstances
 from placement.inputs import Instance, PlacementRequest, TaskNeeds
 from placement.ranking import Draws, Ranker
 from placement.resources import Check, fit, resource_checks
-from placement.results import InstanceVerdict, Placement, PlacementResult, Reason, TaskExplanation
+from placement.results import (
+    InstanceVerdict,
+    Placement,
+    PlacementResult,
+    Reason,
+    TaskExplanation,
+    decided_result,
+)
 from placement.state import ClusterState
 from placement.strategies import Strategy, build_strategies, effective_strategies
 
@@ -62,19 +69,18 @@ def place(
     ranker = Ranker(ctx, strategies, request.count)
     placements, explanations, rejected = _decide(ctx, checks, ranker, request.count, draws, explain)
     complete = len(placements) == request.count
-    result = PlacementResult(
-        needs=needs,
-        request=request,
-        strategies=effective_strategies(request),
-        seed=seed,
-        placements=tuple(placements),
-        failures=() if complete else ctx.failures(),
-        rejected=rejected if complete else ctx.rejected(),
-        explanations=None if explanations is None else tuple(explanations),
+    # decided_result is PlacementResult(...) with the ledger set (not an init argument).
+    return decided_result(
+        needs,
+        request,
+        effective_strategies(request),
+        seed,
+        tuple(placements),
+        () if complete else ctx.failures(),
+        rejected if complete else ctx.rejected(),
+        None if explanations is None else tuple(explanations),
+        ctx.ledger(),
     )
-    # Not an argument of the frozen result (see PlacementResult.ledger): set once, here.
-    object.__setattr__(result, "ledger", ctx.ledger())
-    return result
 
 
 def _decide(

@@ -8,7 +8,16 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placement import ClusterState, Instance, PlacementRequest, PortMapping, TaskNeeds, place
+from placement import (
+    ClusterState,
+    Instance,
+    PlacementRequest,
+    PlacementResult,
+    PortMapping,
+    TaskNeeds,
+    place,
+)
+from placement.results import decided_result
 from tests.placement.conftest import make
 from tests.strategies import instances, placement_requests, task_needs
 
@@ -175,3 +184,21 @@ def test_static_ports_from_the_ledger_change_the_state_as_the_placements_do(
         by_ledger.apply(result)
         by_placements.apply(without_ledger(result))
         assert everything(by_ledger) == everything(by_placements)
+
+
+def test_the_result_place_builds_is_the_dataclass_with_its_ledger() -> None:
+    """decided_result fills every field as PlacementResult(...) does, plus the ledger."""
+    state = ClusterState([make("a")])
+    needs = TaskNeeds(cpu=1, memory=1, group="g")
+    request = PlacementRequest(count=2)
+    result = place(state, needs, request)
+    fields = {field.name: getattr(result, field.name) for field in dataclasses.fields(result)}
+    ledger = fields.pop("ledger")
+    assert result == PlacementResult(**fields)
+    assert ledger is not None
+    assert ledger.tasks == {0: 2}
+    made = decided_result(**fields, ledger=ledger)
+    assert [getattr(made, name) for name in PlacementResult.__slots__] == [
+        *fields.values(),
+        ledger,
+    ]
