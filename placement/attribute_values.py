@@ -8,6 +8,7 @@ the tasks of a group per value; these are built once per attribute (the values a
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -64,7 +65,9 @@ class AttributeValues:
             raw = [inst.attributes.get(name) for inst in self._base]
             values = tuple(sorted({value for value in raw if value is not None}))
             index = {value: k for k, value in enumerate(values)}
-            codes = np.fromiter((index.get(value, len(values)) for value in raw), np.int64)
+            # map over dict.get with its default: no Python-level call per instance.
+            missing = repeat(len(values))
+            codes = np.fromiter(map(index.get, raw, missing), np.int64, len(raw))
             cached = self._attribute_codes[name] = (codes, values)
         return cached
 
