@@ -102,19 +102,20 @@ class HostPorts:
                     if mask is not None:
                         mask[i] = True
                     if dynamic and port not in other[i]:  # else the other protocol held it
-                        self._count_in_range(i, port)
+                        self._count_in_range(i, port, -1)
         reserved_rows, tcp, udp = self.reserved_rows, self._tcp, self._udp
         for i in rows:
             reserved_rows[i] = reserved = len(tcp[i]) + len(udp[i])
             if reserved > self.reserved_ceiling:
                 self.reserved_ceiling = reserved
 
-    def _count_in_range(self, i: int, port: int) -> None:
-        # A port newly taken on instance i: one fewer free in its dynamic range, if in it.
+    def _count_in_range(self, i: int, port: int, change: int) -> None:
+        # A port newly taken (change -1) or freed (+1) on instance i: the free count of its
+        # dynamic range moves, if the port is in it.
         first, last = self._base[i].dynamic_port_range
         if first <= port <= last:
             free = self.dynamic_free_rows
-            free[i] = left = free[i] - 1
+            free[i] = left = free[i] + change
             if left < self.dynamic_floor:
                 self.dynamic_floor = left
 
@@ -161,12 +162,7 @@ class HostPorts:
             ports[kind].discard(port)
             changed = was_taken and not (port in tcp or port in udp or port in dynamic)
         if changed:
-            first, last = self._base[i].dynamic_port_range
-            if first <= port <= last:
-                free = self.dynamic_free_rows
-                free[i] = left = free[i] - sign
-                if left < self.dynamic_floor:
-                    self.dynamic_floor = left
+            self._count_in_range(i, port, -sign)
         if port in self._masked_ports:
             # A dynamic port is taken whatever its protocol.
             for protocol in _PROTOCOLS[kind]:

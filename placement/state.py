@@ -109,8 +109,8 @@ class ClusterState(AttributeValues, HostPorts):
         self.reserved_ceiling = -least(-self.reserved_count)
         # The most CPU and memory any instance has left (at least 0): what binpack's keys can
         # reach. apply only lowers them; release raises them where it gives units back.
-        self.cpu_ceiling = max(-least(-self.remaining_cpu), 0) if len(self.ids) else 0
-        self.memory_ceiling = max(-least(-self.remaining_memory), 0) if len(self.ids) else 0
+        self.cpu_ceiling = max(-least(-self.remaining_cpu), 0)
+        self.memory_ceiling = max(-least(-self.remaining_memory), 0)
 
     def _clear_caches(self) -> None:
         self._group_columns: dict[str, np.ndarray] = {}
