@@ -63,7 +63,9 @@ class AttributeValues:
         cached = self._attribute_codes.get(name)
         if cached is None:
             raw = [inst.attributes.get(name) for inst in self._base]
-            values = tuple(sorted({value for value in raw if value is not None}))
+            found = set(raw)
+            found.discard(None)
+            values = tuple(sorted(found))
             index = {value: k for k, value in enumerate(values)}
             # map over dict.get with its default: no Python-level call per instance.
             missing = repeat(len(values))

@@ -26,6 +26,7 @@ import numpy as np
 from placement.by_value import NOT_A_CANDIDATE, ValueTies, still_tied
 from placement.context import PlacementContext
 from placement.packing import KeyLayout, key_layout
+from placement.resources import as_operand
 from placement.results import Placement, StrategyScore
 from placement.strategies import Keys, Random, SpreadAttribute, Strategy
 
@@ -124,7 +125,7 @@ class Ranker:
             self.combined = combined
         elif packed:
             self.combined = np.where(
-                ctx.feasible, 0 if combined is None else combined, _NOT_A_CANDIDATE
+                ctx.feasible, 0 if combined is None else combined, as_operand(_NOT_A_CANDIDATE)
             )
             if not split:  # ValueTies keeps its own copy, in value order
                 self.columns = [self.combined] * len(started)

@@ -67,6 +67,8 @@ class ClusterState(AttributeValues, HostPorts):
             (len(t) + len(u) for t, u in zip(self._tcp, self._udp, strict=True)), np.int64
         )
         self._groups = [dict(inst.task_groups) for inst in base]
+        # Every group any instance has run a task of: another group's counts are all zero.
+        self._seen_groups = set().union(*self._groups)
         self._make_row_views()
         # Renewed by every change: a result decided on the state as it is now carries it in
         # its ledger, and apply then takes the rows and ports from there.
@@ -168,7 +170,10 @@ class ClusterState(AttributeValues, HostPorts):
         """Tasks of ``group`` on each instance (read-only: copy before changing)."""
         column = self._group_columns.get(group)
         if column is None:
-            column = _column((tally.get(group, 0) for tally in self._groups), np.int64)
+            if group in self._seen_groups:
+                column = _column((tally.get(group, 0) for tally in self._groups), np.int64)
+            else:  # a new group (a new service, say): no pass over the instances
+                column = np.zeros(len(self._groups), np.int64)
             self._group_columns[group] = column
             self._group_rows[group] = memoryview(column)  # see _make_row_views
         return column
@@ -269,6 +274,7 @@ class ClusterState(AttributeValues, HostPorts):
             instance.last_dynamic_port,
         )
         self._groups[i] = replacement._groups[0]
+        self._seen_groups.update(replacement._groups[0])
         self._dynamic_low = min(self._dynamic_low, replacement._dynamic_low)
         self._dynamic_high = max(self._dynamic_high, replacement._dynamic_high)
         self.revision = object()
@@ -281,6 +287,7 @@ class ClusterState(AttributeValues, HostPorts):
         # The caches to keep current are looked up once for all the rows, and the loop does
         # only what this request's needs and the caches built so far ask for.
         cpu, memory, group = needs.cpu, needs.memory, needs.group
+        self._seen_groups.add(group)
         cpu_rows, memory_rows = self.cpu_rows, self.memory_rows
         running, current, groups = self.running_tasks, self._current, self._groups
         cpu_floor, memory_floor = self.cpu_floor, self.memory_floor

@@ -11,6 +11,7 @@ from placement import (
     Instance,
     PlacementConstraint,
     PlacementRequest,
+    PlacementStrategy,
     PortMapping,
     TaskNeeds,
     place,
@@ -25,6 +26,7 @@ NEEDS = TaskNeeds(
     uses_eni=True,
     group="family:web",
 )
+SPREAD_INSTANCES = (PlacementStrategy("spread", "instanceId"),)
 
 
 def test_apply_records_everything_a_task_takes() -> None:
@@ -84,6 +86,20 @@ def test_dynamic_query_masks_see_new_tasks() -> None:
     assert state.query_mask(query).tolist() == [True, True]
     state.apply(place(state, TaskNeeds(cpu=1, memory=1), PlacementRequest(seed=0)))
     assert sorted(state.query_mask(query).tolist()) == [False, True]
+
+
+def test_group_counts_know_every_way_a_group_arrives() -> None:
+    """Given with an instance, placed by apply, or brought by update_instance: each counts;
+    a group no instance has run counts zero everywhere."""
+    state = ClusterState([make("a", task_groups={"given": 2}), make("b")])
+    assert state.group_counts("given").tolist() == [2, 0]
+    assert state.group_counts("never").tolist() == [0, 0]
+    placed = TaskNeeds(cpu=1, memory=1, group="placed")
+    state.apply(place(state, placed, PlacementRequest(count=2, strategies=SPREAD_INSTANCES)))
+    assert state.group_counts("placed").tolist() == [1, 1]
+    state.update_instance(make("b", task_groups={"brought": 3}))
+    assert state.group_counts("brought").tolist() == [0, 3]
+    assert state.group_counts("placed").tolist() == [1, 0]
 
 
 def test_update_instance_replaces_one_row() -> None:
