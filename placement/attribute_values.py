@@ -27,9 +27,10 @@ class ValueOrder(NamedTuple):
     starts: list[int]  # where each value's rows start in it (one more entry: the end)
     place: list[int]  # each row's place in it
     present: list[int]  # the values that have rows
-    firsts: list[int]  # where each of those values' rows start
-    edges: list[int]  # the same, then the end
-    sizes: list[int]  # how many rows each of those values has
+    # Arrays, as the NumPy calls that take them would otherwise convert lists every request:
+    firsts: np.ndarray  # where each of those values' rows start
+    edges: np.ndarray  # the same, then the end
+    sizes: np.ndarray  # how many rows each of those values has
 
 
 # The most combinations of attribute values mask_by_values codes in one int64.
@@ -130,9 +131,9 @@ class AttributeValues:
                 starts,
                 place,
                 present,
-                firsts,
-                [*firsts, len(order)],
-                [sizes[value] for value in present],
+                np.array(firsts, np.intp),
+                np.array([*firsts, len(order)], np.intp),
+                np.array([sizes[value] for value in present], np.intp),
             )
         return cached
 
