@@ -287,8 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per engine and per moto (best kept)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (SIZES[:2] if args.quick else SIZES)
-    # Five runs a side by default: the machines these run on have slow spells of a second or
-    # so, and the engine's 20 ms runs at 1,000 instances can all land in one when there are few.
+    # Five runs a side by default: the machines these run on have slow spells longer than
+    # several of the engine's 20 ms runs at 1,000 instances, which can all land in one when
+    # there are few.
     runs = args.runs or (1 if args.quick else 5)
     rows = []
     for count in sizes:
