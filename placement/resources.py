@@ -40,14 +40,17 @@ __all__ = [
 Capacity = tuple[memoryview | None, int, int]
 
 
-def as_operand(value: int) -> np.ndarray:
+def as_operand(value: int) -> np.ndarray | int:
     """``value`` as a read-only 0-d int64 array, made once per value.
 
     A column compared with a 0-d array skips the conversion NumPy makes of a Python int on
-    every call, about a third of the comparison's cost at a thousand rows.
+    every call, about a third of the comparison's cost at a thousand rows. A value beyond
+    int64 stays a Python int, which NumPy compares exactly (a 0-d array could not hold it).
     """
     operand = _OPERANDS.get(value)
     if operand is None:
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            return value
         if len(_OPERANDS) >= _MAX_OPERANDS:
             _OPERANDS.clear()
         operand = _OPERANDS[value] = np.array(value, np.int64)
@@ -58,6 +61,7 @@ def as_operand(value: int) -> np.ndarray:
 # The operands of recent requests' comparisons (a workload repeats a handful of needs).
 _OPERANDS: dict[int, np.ndarray] = {}
 _MAX_OPERANDS = 1024
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def missing_attributes(

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from placement import Instance, PortMapping, Reason, TaskNeeds, fit
+from placement import (
+    ClusterState,
+    Instance,
+    PlacementRequest,
+    PlacementStrategy,
+    PortMapping,
+    Reason,
+    TaskNeeds,
+    fit,
+    place,
+)
 from placement.resources import dynamic_ports_free, next_dynamic_ports
 from tests.placement.conftest import make
 
@@ -124,3 +134,16 @@ def test_an_exhausted_dynamic_range_raises() -> None:
     """Asking for more ports than the range has free is an error, never a reused port."""
     with pytest.raises(ValueError, match="only 1 free ports"):
         next_dynamic_ports(2, (100, 101), None, [{100}])
+
+
+@pytest.mark.parametrize(
+    ("needs", "reason"),
+    [(TaskNeeds(cpu=2**70), "RESOURCE:CPU"), (TaskNeeds(memory=2**64), "RESOURCE:MEMORY")],
+)
+def test_needs_beyond_int64_fit_nowhere(needs: TaskNeeds, reason: str) -> None:
+    """A need no int64 column can hold is compared exactly and fits no instance."""
+    state = ClusterState([make("a"), make("b")])
+    request = PlacementRequest(strategies=(PlacementStrategy("binpack", "memory"),))
+    result = place(state, needs, request)
+    assert not result.placements
+    assert {failure.reason for failure in result.failures} == {reason}
